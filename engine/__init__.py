@@ -1,0 +1,1 @@
+"""statewise: declarative workflow engine."""

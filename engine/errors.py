@@ -1,0 +1,99 @@
+"""The exception tree and the diagnostic record shared by every stage.
+
+One root, :class:`StatewiseError`; a branch per category. Validators never raise
+on the first problem: they return :class:`Diagnostic` values, and
+:class:`DefinitionError` carries the whole list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from engine.source import Span
+
+__all__ = [
+    "DefinitionError",
+    "Diagnostic",
+    "EvaluationError",
+    "ExpressionError",
+    "Severity",
+    "StatewiseError",
+]
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One finding about a definition.
+
+    ``code`` is stable (documented in docs/errors.md); ``path`` is the key path in
+    the YAML document, e.g. ``states.pending.on.pay[0].guard``.
+    """
+
+    code: str
+    severity: Severity
+    message: str
+    span: Span | None = None
+    path: str = ""
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        if self.span is None:
+            return ("", 0, 0, self.code)
+        return (self.span.file, self.span.line, self.span.col, self.code)
+
+    def format(self) -> str:
+        """``FILE:LINE:COL: CODE message (at path)``, the text format of ``validate``."""
+        where = f"{self.span}: " if self.span else ""
+        at = f" (at {self.path})" if self.path else ""
+        return f"{where}{self.code} {self.message}{at}"
+
+
+class StatewiseError(Exception):
+    """Root of every error statewise raises on purpose."""
+
+
+class DefinitionError(StatewiseError):
+    """A definition could not be loaded; ``diagnostics`` lists every problem found."""
+
+    def __init__(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> None:
+        self.diagnostics = tuple(sorted(diagnostics, key=Diagnostic.sort_key))
+        errors = [d for d in self.diagnostics if d.is_error]
+        head = errors[0].format() if errors else "invalid definition"
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(head + more)
+
+
+class ExpressionError(StatewiseError):
+    """A guard or assignment expression is malformed or ill-typed.
+
+    ``diagnostic`` carries the code and the span inside the expression text.
+    """
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        self.diagnostic = diagnostic
+        super().__init__(diagnostic.format())
+
+
+class EvaluationError(StatewiseError):
+    """An expression failed while it ran (a missing optional value, a division by zero).
+
+    Names the expression text and the values it saw, never a bare KeyError.
+    """
+
+    def __init__(self, expression: str, reason: str, values: dict[str, Any] | None = None) -> None:
+        self.expression = expression
+        self.reason = reason
+        self.values = dict(values or {})
+        seen = ", ".join(f"{k}={v!r}" for k, v in self.values.items())
+        suffix = f" (values: {seen})" if seen else ""
+        super().__init__(f"cannot evaluate `{expression}`: {reason}{suffix}")

@@ -1,0 +1,1 @@
+"""The guard and assignment expression language (filled in by the expr modules)."""

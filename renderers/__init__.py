@@ -1,0 +1,1 @@
+"""Views of a chart: graphviz, Mermaid and documentation pages."""
