@@ -31,6 +31,7 @@ __all__ = [
     "DATE",
     "DECIMAL",
     "DURATION",
+    "EMPTY_RECORD",
     "INTEGER",
     "NULL",
     "PRIMITIVES",
@@ -164,3 +165,7 @@ def is_assignable(source: Type, target: Type) -> bool:
             for f in target.fields
         )
     return False
+
+
+#: A record with no fields: the data of an event that declares none.
+EMPTY_RECORD = RecordType(())

@@ -1,0 +1,114 @@
+"""Actions: what runs on entry, on exit and while a transition is taken. Data only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.model.expression import Expression
+from engine.source import Span
+
+__all__ = [
+    "Action",
+    "Assign",
+    "Cancel",
+    "If",
+    "Log",
+    "Notify",
+    "Raise",
+    "Send",
+    "SendTarget",
+    "Spawn",
+    "StartTask",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Assign:
+    """Set context paths: ``assign: {path: expr, ...}``, applied in order."""
+
+    items: tuple[tuple[Expression, Expression], ...]  # (target path, value)
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class If:
+    condition: Expression
+    then: tuple[Action, ...]
+    otherwise: tuple[Action, ...] = ()
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Raise:
+    """An internal event, processed before the next external one."""
+
+    event: str
+    data: tuple[tuple[str, Expression], ...] = ()
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SendTarget:
+    """Where a ``send`` goes: ``self``, ``parent``, ``children`` or ``related`` (chart + key)."""
+
+    kind: str  # "self" | "parent" | "children" | "related"
+    chart: str | None = None
+    key: Expression | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    event: str
+    target: SendTarget
+    delay: Expression | None = None
+    id: str | None = None
+    data: tuple[tuple[str, Expression], ...] = ()
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Cancel:
+    """Cancel a delayed ``send`` by its id."""
+
+    id: str
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Notify:
+    template: str
+    channel: str  # "email" | "sms"
+    to: tuple[Expression, ...]
+    data: tuple[tuple[str, Expression], ...] = ()
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StartTask:
+    """Ask the application to run a named task; its outcome comes back as an event."""
+
+    task: str
+    input: tuple[tuple[str, Expression], ...] = ()
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Spawn:
+    """Start one child instance of ``chart`` per item of ``for_each``."""
+
+    id: str
+    chart: str
+    for_each: Expression
+    item_name: str
+    context: tuple[tuple[str, Expression], ...] = ()
+    key: Expression | None = None
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Log:
+    message: Expression
+    span: Span | None = None
+
+
+Action = Assign | If | Raise | Send | Cancel | Notify | StartTask | Spawn | Log

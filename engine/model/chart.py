@@ -1,0 +1,110 @@
+"""The chart: an immutable, validated statechart with the lookups every layer needs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
+from typing import Any
+
+from engine.expr.types import EMPTY_RECORD, RecordType
+from engine.model.declarations import Calendar, EventDecl, TaskDecl, TemplateDecl
+from engine.model.states import ROOT, State, StateKind
+from engine.model.transitions import Transition
+
+__all__ = ["Chart"]
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True, eq=False)
+class Chart:
+    """A statechart, valid by construction (only the loader builds one).
+
+    ``states`` maps state id to state in document order, the implicit root (id ``""``)
+    first. Lookups are precomputed once and cached; the value never changes.
+    """
+
+    id: str
+    version: int
+    states: Mapping[str, State]
+    context: RecordType = EMPTY_RECORD
+    defaults: Mapping[str, Any] = _EMPTY
+    events: Mapping[str, EventDecl] = _EMPTY
+    tasks: Mapping[str, TaskDecl] = _EMPTY
+    templates: Mapping[str, TemplateDecl] = _EMPTY
+    calendars: Mapping[str, Calendar] = _EMPTY
+    ignore: tuple[str, ...] = ()
+    title: str | None = None
+    description: str | None = None
+    metadata: Mapping[str, Any] = _EMPTY
+    file: str = "<memory>"
+    source_hash: str = ""
+    sources: tuple[str, ...] = field(default=())  # the chart file and every included fragment
+
+    def __post_init__(self) -> None:
+        if ROOT not in self.states:
+            raise ValueError("a chart needs its root state")
+        for state in self.states.values():
+            if state.parent is not None and state.id not in self.states[state.parent].children:
+                raise ValueError(f"state {state.id!r} is not a child of its parent")
+
+    # -- lookups ---------------------------------------------------------------------
+    @property
+    def root(self) -> State:
+        return self.states[ROOT]
+
+    def state(self, state_id: str) -> State:
+        return self.states[state_id]
+
+    def children(self, state_id: str) -> tuple[State, ...]:
+        return tuple(self.states[c] for c in self.states[state_id].children)
+
+    def ancestors(self, state_id: str) -> tuple[str, ...]:
+        """Proper ancestors, nearest first, ending with the root."""
+        return self._ancestors[state_id]
+
+    def is_descendant(self, state_id: str, ancestor: str) -> bool:
+        """True when ``state_id`` is a proper descendant of ``ancestor``."""
+        return ancestor in self._ancestor_sets[state_id]
+
+    def lcca(self, state_ids: tuple[str, ...] | list[str]) -> str:
+        """Least common compound ancestor (SCXML ``findLCCA``): compound or root."""
+        head, *tail = state_ids
+        for anc in self.ancestors(head):
+            st = self.states[anc]
+            if (anc == ROOT or st.kind is StateKind.COMPOUND) and all(
+                self.is_descendant(s, anc) for s in tail
+            ):
+                return anc
+        return ROOT
+
+    def transitions(self) -> Iterator[Transition]:
+        for state in self.states.values():
+            yield from state.transitions
+
+    def atomic_states(self) -> tuple[State, ...]:
+        return tuple(s for s in self.states.values() if s.is_atomic)
+
+    def final_states(self) -> tuple[State, ...]:
+        return tuple(s for s in self.states.values() if s.is_final)
+
+    def top_level_final(self, state_id: str) -> bool:
+        st = self.states[state_id]
+        return st.is_final and st.parent == ROOT
+
+    # -- precomputed ------------------------------------------------------------------
+    @cached_property
+    def _ancestors(self) -> Mapping[str, tuple[str, ...]]:
+        out: dict[str, tuple[str, ...]] = {}
+        for sid, st in self.states.items():  # document order: parents come first
+            out[sid] = () if st.parent is None else (st.parent, *out[st.parent])
+        return out
+
+    @cached_property
+    def _ancestor_sets(self) -> Mapping[str, frozenset[str]]:
+        return {sid: frozenset(a) for sid, a in self._ancestors.items()}
+
+    def __repr__(self) -> str:
+        return f"Chart({self.id!r} v{self.version}, {len(self.states) - 1} states)"
