@@ -297,6 +297,8 @@ def read_yaml_file(path: Path) -> tuple[Document | None, list[Diagnostic]]:
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         return None, [
-            Diagnostic("E005", Severity.ERROR, f"cannot read file: {reason}", Span.point(str(path), 1, 1))
+            Diagnostic(
+                "E005", Severity.ERROR, f"cannot read file: {reason}", Span.point(str(path), 1, 1)
+            )
         ]
     return parse_yaml(text, str(path))

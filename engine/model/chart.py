@@ -15,7 +15,10 @@ from engine.model.transitions import Transition
 
 __all__ = ["Chart"]
 
-_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+def _empty() -> Mapping[str, Any]:
+    return MappingProxyType({})
+
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,18 +33,20 @@ class Chart:
     version: int
     states: Mapping[str, State]
     context: RecordType = EMPTY_RECORD
-    defaults: Mapping[str, Any] = _EMPTY
-    events: Mapping[str, EventDecl] = _EMPTY
-    tasks: Mapping[str, TaskDecl] = _EMPTY
-    templates: Mapping[str, TemplateDecl] = _EMPTY
-    calendars: Mapping[str, Calendar] = _EMPTY
+    defaults: Mapping[str, Any] = field(default_factory=_empty)
+    events: Mapping[str, EventDecl] = field(default_factory=_empty)
+    tasks: Mapping[str, TaskDecl] = field(default_factory=_empty)
+    templates: Mapping[str, TemplateDecl] = field(default_factory=_empty)
+    calendars: Mapping[str, Calendar] = field(default_factory=_empty)
     ignore: tuple[str, ...] = ()
     title: str | None = None
     description: str | None = None
-    metadata: Mapping[str, Any] = _EMPTY
+    metadata: Mapping[str, Any] = field(default_factory=_empty)
     file: str = "<memory>"
     source_hash: str = ""
     sources: tuple[str, ...] = field(default=())  # the chart file and every included fragment
+    #: every unambiguous state reference (bare name or path suffix) -> state id
+    refs: Mapping[str, str] = field(default_factory=_empty)
 
     def __post_init__(self) -> None:
         if ROOT not in self.states:
@@ -57,6 +62,10 @@ class Chart:
 
     def state(self, state_id: str) -> State:
         return self.states[state_id]
+
+    def resolve(self, ref: str) -> str:
+        """The id of the state a reference names (``paid``, ``order.paid``); KeyError if none."""
+        return self.refs[ref] if ref in self.refs else self.states[ref].id
 
     def children(self, state_id: str) -> tuple[State, ...]:
         return tuple(self.states[c] for c in self.states[state_id].children)

@@ -1,0 +1,35 @@
+# Every target sets up what it needs on a fresh machine (a virtualenv in .venv).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint bench docs clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## The main job: validate the shipped definitions (the demo grows with the engine).
+demo: $(STAMP)
+	$(BIN)/statewise validate definitions/
+
+## The test suite (the command CI runs).
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+## Static checks: ruff, mypy (strict) and the import-layer contracts.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check engine renderers
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+## Benchmarks; results are written to docs/performance.md.
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

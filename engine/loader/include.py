@@ -1,0 +1,172 @@
+"""Stage 2: merge included fragments into the chart document.
+
+``include:`` at the top merges a fragment's ``context``, ``events``, ``tasks``,
+``templates``, ``calendars``, ``states`` and ``ignore``; ``include:`` inside a state merges a
+fragment's ``states`` into that state's children. The including document wins: an entry
+with the same name replaces the fragment's. Positions keep pointing into the file each
+part came from.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from engine.errors import Diagnostic, Severity
+from engine.loader.yaml_source import Document, Loc, Pointer, format_path, read_yaml_file
+
+__all__ = ["MERGED_SECTIONS", "resolve_includes"]
+
+MERGED_SECTIONS = ("context", "events", "tasks", "templates", "calendars", "states")
+
+
+class _Resolver:
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = diagnostics
+        self.sources: list[str] = []
+
+    def error(self, code: str, message: str, doc: Document, path: Pointer) -> None:
+        self.diagnostics.append(
+            Diagnostic(code, Severity.ERROR, message, doc.span(path), format_path(path))
+        )
+
+    def load_fragment(
+        self, doc: Document, path: Pointer, ref: Any, stack: tuple[str, ...]
+    ) -> Document | None:
+        if not isinstance(ref, str):
+            return None  # the schema reports the wrong type
+        target = (Path(doc.file).parent / ref).resolve()
+        if str(target) in stack:
+            chain = " -> ".join(Path(s).name for s in (*stack, str(target)))
+            self.error(
+                "E007",
+                f"include cycle: {chain}; expected fragments that do not include each other",
+                doc,
+                path,
+            )
+            return None
+        if not target.is_file():
+            self.error(
+                "E006",
+                f"included file '{ref}' not found (looked for {target}); "
+                "expected a path relative to this file",
+                doc,
+                path,
+            )
+            return None
+        frag, diags = read_yaml_file(target)
+        self.diagnostics.extend(diags)
+        if frag is None:
+            return None
+        if not isinstance(frag.data, dict):
+            self.error(
+                "E006", f"included file '{ref}' is not a mapping; expected a fragment", doc, path
+            )
+            return None
+        if frag.data.get("fragment") is not True:
+            self.error(
+                "E006",
+                f"included file '{ref}' is not marked `fragment: true`; expected a fragment file",
+                doc,
+                path,
+            )
+            return None
+        self.sources.append(str(target))
+        return self.expand(frag, (*stack, str(target)))
+
+    def expand(self, doc: Document, stack: tuple[str, ...]) -> Document:
+        """Resolve this document's includes (top level and in states), recursively."""
+        data = doc.data
+        if not isinstance(data, dict):
+            return doc
+        out = Document(doc.file, doc.text, data, dict(doc.values), dict(doc.keys))
+        refs = data.get("include")
+        if isinstance(refs, list):
+            for i, ref in enumerate(refs):
+                frag = self.load_fragment(doc, ("include", i), ref, stack)
+                if frag is not None:
+                    for section in (*MERGED_SECTIONS, "ignore"):
+                        if section in frag.data:
+                            _merge_section(out, frag, section)
+        states = out.data.get("states")
+        if isinstance(states, dict):
+            self._expand_states(out, ("states",), stack)
+        return out
+
+    def _expand_states(self, doc: Document, path: Pointer, stack: tuple[str, ...]) -> None:
+        states = _get(doc.data, path)
+        if not isinstance(states, dict):
+            return
+        for name, state in list(states.items()):
+            if not isinstance(state, dict):
+                continue
+            spath = (*path, name)
+            refs = state.get("include")
+            if isinstance(refs, list):
+                for i, ref in enumerate(refs):
+                    frag = self.load_fragment(doc, (*spath, "include", i), ref, stack)
+                    if frag is not None and isinstance(frag.data.get("states"), dict):
+                        _merge_into(doc, (*spath, "states"), frag, ("states",))
+            self._expand_states(doc, (*spath, "states"), stack)
+
+
+def _get(data: Any, path: Pointer) -> Any:
+    for part in path:
+        if isinstance(data, dict) and isinstance(part, str):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
+
+
+def _copy_locs(dst: Document, src: Document, src_path: Pointer, dst_path: Pointer) -> None:
+    n = len(src_path)
+    for table_src, table_dst in ((src.values, dst.values), (src.keys, dst.keys)):
+        for p, loc in table_src.items():
+            if p[:n] == src_path:
+                table_dst[dst_path + p[n:]] = loc
+
+
+def _merge_section(doc: Document, frag: Document, section: str) -> None:
+    value = frag.data[section]
+    if section == "ignore":
+        if isinstance(value, list):
+            mine = doc.data.get("ignore")
+            merged = list(value) + [e for e in (mine or []) if e not in value]
+            doc.data["ignore"] = merged
+        return
+    _merge_into(doc, (section,), frag, (section,))
+
+
+def _merge_into(doc: Document, path: Pointer, frag: Document, frag_path: Pointer) -> None:
+    theirs = _get(frag.data, frag_path)
+    if not isinstance(theirs, dict):
+        return
+    parent = _get(doc.data, path[:-1])
+    if not isinstance(parent, dict):
+        return
+    mine = parent.get(path[-1])
+    if mine is None:
+        mine = {}
+    if not isinstance(mine, dict):
+        return
+    merged: dict[str, Any] = {}
+    for name, value in theirs.items():
+        if name not in mine:
+            merged[name] = value
+            _copy_locs(doc, frag, (*frag_path, name), (*path, name))
+    merged.update(mine)
+    parent[path[-1]] = merged
+    if path not in doc.values:
+        loc = frag.values.get(frag_path)
+        if isinstance(loc, Loc):
+            doc.values[path] = loc
+
+
+def resolve_includes(doc: Document, diagnostics: list[Diagnostic]) -> tuple[Document, list[str]]:
+    """The document with every include merged in, and the fragment files it read."""
+    resolver = _Resolver(diagnostics)
+    merged = resolver.expand(doc, (str(Path(doc.file).resolve()),))
+    return merged, resolver.sources

@@ -1,0 +1,167 @@
+"""Stage 3: check the document's shape against the bundled JSON Schema.
+
+Each jsonschema error is turned into a diagnostic at the YAML position of the
+offending key or value, with what was expected. For ``oneOf`` failures (an action
+or a timer that matches none of its forms) the most specific sub-error is reported.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from engine.errors import Diagnostic, Severity
+from engine.loader.yaml_source import Document, Pointer, format_path
+
+__all__ = ["load_schema", "validate_schema"]
+
+_TYPE_NAMES = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a text value",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "nothing",
+}
+
+
+@lru_cache(maxsize=1)
+def load_schema() -> dict[str, Any]:
+    text = resources.files("engine.schemas").joinpath("statechart.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(load_schema())
+
+
+def _found(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    if isinstance(value, str):
+        return f"'{value}'"
+    return repr(value)
+
+
+def _expected_type(t: Any) -> str:
+    if isinstance(t, list):
+        return " or ".join(_TYPE_NAMES.get(x, x) for x in t)
+    return _TYPE_NAMES.get(t, str(t))
+
+
+def _deepest(error: ValidationError) -> ValidationError:
+    while error.context:
+        best = best_match(error.context)
+        if best is None:
+            break
+        error = best
+    return error
+
+
+def _translate(error: ValidationError, doc: Document) -> Diagnostic:
+    error = _deepest(error)
+    path: Pointer = tuple(error.absolute_path)
+    where = format_path(path)
+    v = error.validator
+    span = doc.span(path)
+    if v == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extras = [k for k in error.instance if k not in error.schema.get("properties", {})]
+        key = extras[0] if extras else "?"
+        hint = difflib.get_close_matches(str(key), allowed, n=1)
+        did = f" (did you mean '{hint[0]}'?)" if hint else ""
+        return Diagnostic(
+            "E101",
+            Severity.ERROR,
+            f"unknown key '{key}'{did}; expected one of: {', '.join(allowed)}",
+            doc.span((*path, key), key=True),
+            format_path((*path, key)),
+        )
+    if v == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else "?"
+        return Diagnostic("E102", Severity.ERROR, f"missing required key '{missing}'", span, where)
+    if v == "type":
+        return Diagnostic(
+            "E103",
+            Severity.ERROR,
+            f"found {_found(error.instance)}; expected {_expected_type(error.validator_value)}",
+            span,
+            where,
+        )
+    if v in ("enum", "const"):
+        options = error.validator_value if v == "enum" else [error.validator_value]
+        hint = difflib.get_close_matches(str(error.instance), [str(o) for o in options], n=1)
+        did = f" (did you mean '{hint[0]}'?)" if hint else ""
+        return Diagnostic(
+            "E104",
+            Severity.ERROR,
+            f"{_found(error.instance)} is not allowed here{did}; expected one of: "
+            + ", ".join(str(o) for o in options),
+            span,
+            where,
+        )
+    if v == "pattern" or error.validator == "propertyNames":
+        desc = error.schema.get("description", "").split(".")[0]
+        expected = f"; expected {desc[0].lower() + desc[1:]}" if desc else ""
+        return Diagnostic(
+            "E105",
+            Severity.ERROR,
+            f"{_found(error.instance)} is not a valid name here{expected}",
+            doc.span(path, key=bool(path)) if error.validator == "pattern" else span,
+            where,
+        )
+    if v in ("minItems", "minProperties"):
+        return Diagnostic(
+            "E106",
+            Severity.ERROR,
+            f"{_found(error.instance)} is empty; expected at least one entry",
+            span,
+            where,
+        )
+    if v in ("minimum", "exclusiveMinimum"):
+        return Diagnostic(
+            "E104",
+            Severity.ERROR,
+            f"{_found(error.instance)} is too small; {error.message}",
+            span,
+            where,
+        )
+    if v in ("oneOf", "anyOf", "not", "maxProperties", "dependentRequired"):
+        desc = error.schema.get("description", "") if isinstance(error.schema, dict) else ""
+        expected = f"; expected {desc[0].lower() + desc[1:].rstrip('.')}" if desc else ""
+        return Diagnostic(
+            "E107",
+            Severity.ERROR,
+            f"{_found(error.instance)} does not have a valid form{expected}",
+            span,
+            where,
+        )
+    return Diagnostic("E100", Severity.ERROR, error.message, span, where)
+
+
+def validate_schema(doc: Document) -> list[Diagnostic]:
+    """All schema problems of the document, one diagnostic per problem."""
+    out: list[Diagnostic] = []
+    seen: set[tuple[str, str]] = set()
+    for error in _validator().iter_errors(doc.data):
+        d = _translate(error, doc)
+        key = (d.path, d.code)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out

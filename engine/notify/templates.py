@@ -1,0 +1,111 @@
+"""Notification templates: load-time checks and sandboxed rendering.
+
+Templates render in jinja2's :class:`~jinja2.sandbox.SandboxedEnvironment` with
+:class:`~jinja2.StrictUndefined`, so a template can neither reach Python internals
+nor silently print an empty value. At load time every variable a template uses is
+checked against what it will be given: the context fields, ``event``, ``instance``
+and the ``data`` keys of the ``notify`` actions that use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, meta
+from jinja2.sandbox import SandboxedEnvironment
+
+from engine.errors import Diagnostic, Severity
+from engine.model import Action, Chart, If, Notify, TemplateDecl
+from engine.source import Span
+
+__all__ = ["ALWAYS_AVAILABLE", "check_templates", "environment", "render"]
+
+#: Variables every template may use besides the context fields and notify data.
+ALWAYS_AVAILABLE = frozenset({"event", "instance"})
+
+
+@lru_cache(maxsize=1)
+def environment() -> SandboxedEnvironment:
+    return SandboxedEnvironment(
+        undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
+    )
+
+
+def _walk(actions: tuple[Action, ...]) -> Iterator[Action]:
+    for a in actions:
+        yield a
+        if isinstance(a, If):
+            yield from _walk(a.then)
+            yield from _walk(a.otherwise)
+
+
+def notify_actions(chart: Chart) -> Iterator[Notify]:
+    for state in chart.states.values():
+        lists = [state.entry, state.exit, *(t.actions for t in state.transitions)]
+        for actions in lists:
+            for a in _walk(actions):
+                if isinstance(a, Notify):
+                    yield a
+
+
+def _span_in(decl: TemplateDecl, line: int) -> Span | None:
+    if decl.body_file:
+        return Span.point(decl.body_file, line, 1)
+    return decl.span
+
+
+def _check_one(
+    decl: TemplateDecl, part: str, text: str, allowed: frozenset[str]
+) -> list[Diagnostic]:
+    env = environment()
+    path = f"templates.{decl.name}.{part}"
+    try:
+        ast = env.parse(text)
+    except TemplateSyntaxError as exc:
+        line = exc.lineno if part != "subject" else 1
+        return [
+            Diagnostic(
+                "E503",
+                Severity.ERROR,
+                f"template '{decl.name}' {part}: {exc.message}; expected valid jinja2 syntax",
+                _span_in(decl, line) if part != "subject" else decl.span,
+                path,
+            )
+        ]
+    out = []
+    for name in sorted(meta.find_undeclared_variables(ast) - allowed):
+        out.append(
+            Diagnostic(
+                "E502",
+                Severity.ERROR,
+                f"template '{decl.name}' {part} uses '{name}', which it is never given; expected a "
+                "context field, `event`, `instance`, or a key of the notify action's `data`",
+                decl.span,
+                path,
+            )
+        )
+    return out
+
+
+def check_templates(chart: Chart) -> list[Diagnostic]:
+    """Syntax and undeclared-variable problems of every template of ``chart``."""
+    context = frozenset(f.name for f in chart.context.fields)
+    data_keys: dict[str, set[str]] = {}
+    for n in notify_actions(chart):
+        data_keys.setdefault(n.template, set()).update(k for k, _ in n.data)
+    out: list[Diagnostic] = []
+    for decl in chart.templates.values():
+        allowed = context | ALWAYS_AVAILABLE | frozenset(data_keys.get(decl.name, ()))
+        if decl.subject:
+            out.extend(_check_one(decl, "subject", decl.subject, allowed))
+        out.extend(_check_one(decl, "body", decl.body, allowed))
+    return out
+
+
+def render(decl: TemplateDecl, variables: Mapping[str, Any]) -> tuple[str | None, str]:
+    """(subject, body) of a template rendered in the sandbox."""
+    env = environment()
+    subject = env.from_string(decl.subject).render(variables) if decl.subject else None
+    return subject, env.from_string(decl.body).render(variables)
