@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -219,7 +220,6 @@ class ChartBuilder:
             )
         if targets is None:
             return None
-        self.order += 1
         span = self.doc.span(path)
         return Transition(
             source=sk.id,
@@ -233,7 +233,6 @@ class ChartBuilder:
             timer=timer,
             label=spec.get("label"),
             description=spec.get("description"),
-            order=self.order,
             span=span,
             path=format_path(path),
         )
@@ -288,7 +287,11 @@ class ChartBuilder:
                     )
                     add(self.transition(sk, spec, p, (event,), Trigger.TASK))
         found.sort(key=lambda pair: pair[0])
-        return [t for _, t in found]
+        out = []
+        for _, t in found:
+            self.order += 1
+            out.append(replace(t, order=self.order))
+        return out
 
     def timer_transition(
         self, sk: StateSkeleton, spec: Any, path: Pointer, index: int

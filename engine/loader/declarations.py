@@ -216,6 +216,8 @@ class _Builder:
         return out
 
     def _time(self, value: Any, path: Pointer) -> dt.time:
+        if str(value) == "24:00":
+            return dt.time.max
         try:
             return dt.time.fromisoformat(str(value))
         except ValueError:

@@ -52,6 +52,8 @@ class ExpressionCompiler:
         return ok
 
     def text_of(self, value: Any, path: Pointer) -> str | None:
+        if value is None:
+            return "null"
         if isinstance(value, bool):
             return "true" if value else "false"
         if isinstance(value, int | float):

@@ -64,6 +64,27 @@ def _expected_type(t: Any) -> str:
     return _TYPE_NAMES.get(t, str(t))
 
 
+#: What a value matching each named pattern looks like, for "expected ..." messages.
+_PATTERNS = {
+    r"^[A-Za-z_][A-Za-z0-9_]*$": "a name of letters, digits and `_`, not starting with a digit",
+    r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$": "lowercase words joined by dots, like `yescart.order`",
+    r"^[A-Za-z_][A-Za-z0-9_-]*$": "a state name of letters, digits, `_` and `-` (no dots)",
+    r"^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$": "a state name, or a path of names joined by dots",
+    r"^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$": "an event name: words joined by dots, like `payment.ok`",
+    r"^(\*|[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*(\.\*)?)$": "an event name like `payment.ok`, a prefix like `payment.*`, or `*`",
+    r"^([01][0-9]|2[0-3]):[0-5][0-9]$": 'a time of day such as "09:00"',
+    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$": 'a date such as "2026-12-24"',
+}
+
+
+def _expected_pattern(schema: Any) -> str:
+    pattern = schema.get("pattern", "") if isinstance(schema, dict) else ""
+    phrase = _PATTERNS.get(pattern)
+    if phrase is None and isinstance(schema, dict) and schema.get("description"):
+        phrase = "text matching " + pattern
+    return f"; expected {phrase}" if phrase else ""
+
+
 def _deepest(error: ValidationError) -> ValidationError:
     while error.context:
         best = best_match(error.context)
@@ -115,14 +136,23 @@ def _translate(error: ValidationError, doc: Document) -> Diagnostic:
             span,
             where,
         )
-    if v == "pattern" or error.validator == "propertyNames":
-        desc = error.schema.get("description", "").split(".")[0]
-        expected = f"; expected {desc[0].lower() + desc[1:]}" if desc else ""
+    if "propertyNames" in error.absolute_schema_path:
+        key = str(error.instance)
+        expected = _expected_pattern(error.schema)
         return Diagnostic(
             "E105",
             Severity.ERROR,
-            f"{_found(error.instance)} is not a valid name here{expected}",
-            doc.span(path, key=bool(path)) if error.validator == "pattern" else span,
+            f"'{key}' is not a valid name here{expected}",
+            doc.span((*path, key), key=True),
+            format_path((*path, key)),
+        )
+    if v == "pattern":
+        expected = _expected_pattern(error.schema)
+        return Diagnostic(
+            "E105",
+            Severity.ERROR,
+            f"{_found(error.instance)} is not valid here{expected}",
+            span,
             where,
         )
     if v in ("minItems", "minProperties"):
@@ -155,13 +185,23 @@ def _translate(error: ValidationError, doc: Document) -> Diagnostic:
 
 
 def validate_schema(doc: Document) -> list[Diagnostic]:
-    """All schema problems of the document, one diagnostic per problem."""
-    out: list[Diagnostic] = []
-    seen: set[tuple[str, str]] = set()
+    """All schema problems of the document, one diagnostic per problem.
+
+    A ``oneOf`` failure at a path that also has a more specific problem (an unknown
+    or missing key) is dropped: the specific one says more.
+    """
+    found: dict[tuple[str, str], Diagnostic] = {}
+    from_choice: set[tuple[str, str]] = set()
     for error in _validator().iter_errors(doc.data):
         d = _translate(error, doc)
         key = (d.path, d.code)
-        if key not in seen:
-            seen.add(key)
-            out.append(d)
-    return out
+        if key not in found:
+            found[key] = d
+            if error.validator in ("oneOf", "anyOf"):
+                from_choice.add(key)
+    unknown_at = {d.path.rsplit(".", 1)[0] for d in found.values() if d.code == "E101"}
+    return [
+        d
+        for key, d in found.items()
+        if not (key in from_choice and d.code in ("E102", "E107") and d.path in unknown_at)
+    ]
