@@ -1,15 +1,4 @@
-"""The ``statewise`` command line: the composition root.
-
-Exit codes (documented in docs/cli.md):
-
-* 0: success (``validate``: no errors; warnings allowed unless ``--strict``)
-* 1: the input has problems (definition errors, failing scenarios)
-* 2: usage errors (unknown option, missing file)
-* 3: an internal error (a bug in statewise; the message says where to report it)
-
-Heavy libraries are imported inside the commands, so ``statewise --help`` stays fast
-and commands that do not touch a database never import SQLAlchemy.
-"""
+"""``statewise validate``: check chart definitions and report every problem."""
 
 from __future__ import annotations
 
@@ -17,35 +6,20 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
+
+from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 
 if TYPE_CHECKING:
     from engine.errors import Diagnostic
 
-__all__ = ["main"]
-
-EXIT_OK = 0
-EXIT_PROBLEMS = 1
-EXIT_USAGE = 2
-EXIT_INTERNAL = 3
+__all__ = ["add_parser", "run"]
 
 _CHART_SUFFIXES = (".yaml", ".yml")
 _NOT_CHARTS = (".scenario.yaml", ".scenario.yml")
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
-
-
-def _build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="statewise",
-        description="Declarative workflow engine: YAML state charts, checked and run.",
-        epilog="Exit codes: 0 success, 1 problems found in the input, 2 usage error, 3 internal error.",
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     v = sub.add_parser(
         "validate",
         help="check chart definitions and report every problem",
@@ -62,17 +36,21 @@ def _build_parser() -> argparse.ArgumentParser:
         help="stop after this stage (default: all checks)",
     )
     v.add_argument("--no-source", action="store_true", help="do not print the source excerpt")
-    return parser
+    v.set_defaults(handler=run)
 
 
-def _chart_files(paths: Sequence[str]) -> tuple[list[Path], list[str]]:
+def chart_files(paths: Sequence[str]) -> tuple[list[Path], list[str]]:
     files: list[Path] = []
     missing: list[str] = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
             for f in sorted(p.rglob("*")):
-                if f.is_file() and f.name.endswith(_CHART_SUFFIXES) and not f.name.endswith(_NOT_CHARTS):
+                if (
+                    f.is_file()
+                    and f.name.endswith(_CHART_SUFFIXES)
+                    and not f.name.endswith(_NOT_CHARTS)
+                ):
                     files.append(f)
         elif p.is_file():
             files.append(p)
@@ -137,11 +115,11 @@ def _print_github(diagnostics: list[Diagnostic]) -> None:
         print(f"::{level}{where}title={d.code}::{esc(msg)}")
 
 
-def _cmd_validate(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     from engine.loader import Stage, validate_path
     from engine.loader.references import check_references
 
-    files, missing = _chart_files(args.paths)
+    files, missing = chart_files(args.paths)
     for m in missing:
         print(f"statewise: error: no such file or folder: {m}", file=sys.stderr)
     if missing:
@@ -170,33 +148,3 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if errors or (args.strict and warnings):
         return EXIT_PROBLEMS
     return EXIT_OK
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = _build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return EXIT_USAGE
-    handlers = {"validate": _cmd_validate}
-    try:
-        return handlers[args.command](args)
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        return EXIT_OK
-    except Exception as exc:  # a bug in statewise: no traceback for users, but say so
-        import traceback
-
-        print(
-            f"statewise: internal error: {type(exc).__name__}: {exc}\n"
-            "This is a bug in statewise; please report it with the input that caused it.",
-            file=sys.stderr,
-        )
-        if "--debug" in sys.argv or __import__("os").environ.get("STATEWISE_DEBUG"):
-            traceback.print_exc()
-        return EXIT_INTERNAL
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
