@@ -1,0 +1,100 @@
+"""The built wheel carries the schema and grammar: an installed statewise validates alone."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    src = tmp_path_factory.mktemp("src") / "statewise"
+    # Build from a copy so the work tree gets no build/ folder.
+    shutil.copytree(
+        ROOT,
+        src,
+        ignore=shutil.ignore_patterns(".venv", ".git", "*.egg-info", "build", "__pycache__"),
+        symlinks=True,
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(src),
+        ],
+        check=True,
+    )
+    [whl] = out.glob("statewise-*.whl")
+    return whl
+
+
+def test_wheel_contains_schema_and_grammar(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "engine/schemas/statechart.schema.json" in names
+    assert "engine/expr/guard.lark" in names
+    schema = zipfile.ZipFile(wheel).read("engine/schemas/statechart.schema.json")
+    assert schema == (ROOT / "schemas" / "statechart.schema.json").read_bytes()
+
+
+def test_installed_wheel_validates_without_the_source_tree(wheel: Path, tmp_path: Path) -> None:
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=False).create(env_dir)
+    py = env_dir / "bin" / "python"
+    site = subprocess.run(
+        [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    with zipfile.ZipFile(wheel) as zf:
+        zf.extractall(site)
+    # The dependencies come from the test's own environment; a path added by a .pth line
+    # is not a site dir, so the work tree's editable-install hook there is not run.
+    deps = next(p for p in sys.path if p.endswith("site-packages"))
+    (Path(site) / "deps.pth").write_text(deps + "\n")
+    chart = tmp_path / "c.yaml"
+    chart.write_text("id: demo\nversion: 1\nstates:\n  a:\n    tpye: final\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.run(
+        [
+            str(py),
+            "-c",
+            "import sys; from engine.cli import main; sys.exit(main(sys.argv[1:]))",
+            "validate",
+            str(chart),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "E101 unknown key 'tpye'" in proc.stdout
+    # it really ran the installed copy, not the work tree
+    where = subprocess.run(
+        [str(py), "-c", "import engine; print(engine.__file__)"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        check=True,
+    ).stdout
+    assert str(ROOT) not in where
