@@ -260,4 +260,3 @@ def _literal_text(value: LiteralValue, kind: LiteralKind) -> str:
             return text[:-6] + "Z" if value.utcoffset() == timedelta(0) else text
         case _:
             return str(value)
-

@@ -34,6 +34,7 @@ from engine.model import (
     Send,
     SendTarget,
     Spawn,
+    StartInstance,
     StartTask,
     TaskDecl,
     TemplateDecl,
@@ -97,6 +98,7 @@ class ActionBuilder:
             "notify": self._notify,
             "task": self._task,
             "spawn": self._spawn,
+            "start": self._start,
             "log": self._log,
         }
 
@@ -266,7 +268,7 @@ class ActionBuilder:
                 or (isinstance(base, ListType) and strip_optional(base.item) == STRING)
             ):
                 self.error(
-                    "E212",
+                    "E211",
                     f"a recipient is {typ.describe() if typ else '?'}; expected text (an address or phone "
                     "number) or a list of text",
                     (*npath, "to", i),
@@ -329,6 +331,19 @@ class ActionBuilder:
         return Spawn(
             spawn_id, spec["chart"], for_each, item_name, context, key, self.doc.span(path)
         )
+
+    def _start(self, item: dict[str, Any], path: Pointer, env: TypeEnv) -> Action | None:
+        spec = item.get("start")
+        if not isinstance(spec, dict) or not isinstance(spec.get("chart"), str):
+            return None
+        spath: Pointer = (*path, "start")
+        key = None
+        if "key" in spec:
+            key, _ = self.compiler.expression(spec["key"], (*spath, "key"), env, STRING)
+        context = self._data(
+            spec.get("context"), (*spath, "context"), env, None, "new instance's context"
+        )
+        return StartInstance(spec["chart"], key, context, self.doc.span(path))
 
     def _log(self, item: dict[str, Any], path: Pointer, env: TypeEnv) -> Action | None:
         expr, _ = self.compiler.expression(item.get("log"), (*path, "log"), env)

@@ -16,7 +16,17 @@ from typing import Any
 
 from engine.errors import Diagnostic, Severity
 from engine.expr import FunctionRegistry, TypeEnv, default_functions
-from engine.expr.types import BOOLEAN, DURATION, INTEGER, STRING, Field, RecordType
+from engine.expr.types import (
+    ANY,
+    BOOLEAN,
+    DURATION,
+    INTEGER,
+    STRING,
+    Field,
+    RecordType,
+    Type,
+    strip_optional,
+)
 from engine.loader.actions import ActionBuilder
 from engine.loader.declarations import build_declarations
 from engine.loader.expressions import ExpressionCompiler
@@ -25,9 +35,11 @@ from engine.loader.yaml_source import Document, Pointer, format_path
 from engine.model import (
     ROOT,
     Chart,
+    Expression,
     HistoryKind,
     Invoke,
     Manual,
+    Rule,
     State,
     StateKind,
     StateMeta,
@@ -39,6 +51,9 @@ from engine.model import (
 )
 
 __all__ = ["build_chart"]
+
+#: The fields a context record must have to serve as a per-instance calendar.
+CALENDAR_FIELDS = ("timezone", "days", "opens", "closes")
 
 _ERROR_DATA = RecordType((Field("message", STRING),))
 _SPAWN_DATA = RecordType((Field("count", INTEGER),))
@@ -293,6 +308,50 @@ class ChartBuilder:
             out.append(replace(t, order=self.order))
         return out
 
+    def _timed_value(
+        self, value: Any, path: Pointer, env: TypeEnv, want: Type, what: str
+    ) -> Expression | None:
+        """A delay or open-days expression: of type ``want`` or optional ``want`` (null = no timer)."""
+        expr, typ = self.compiler.expression(value, path, env)
+        if expr is None or typ is None:
+            return None
+        base = strip_optional(typ)
+        if base != want and base != ANY:
+            self.error("E211", f"{what} is {typ.describe()}; expected {want.describe()}", path)
+            return None
+        return expr
+
+    def _calendar(
+        self, name: Any, path: Pointer, env: TypeEnv
+    ) -> tuple[str | None, Expression | None]:
+        """A declared calendar's name, or a context field holding a per-instance calendar."""
+        if not isinstance(name, str):
+            return None, None
+        if name in self.decl.calendars:
+            return name, None
+        field = self.decl.context.field(name)
+        if field is not None:
+            base = strip_optional(field.type)
+            if isinstance(base, RecordType) and all(
+                base.field(f) is not None for f in CALENDAR_FIELDS
+            ):
+                expr, _ = self.compiler.expression(name, path, env)
+                return None, expr
+            self.error(
+                "E310",
+                f"context field '{name}' is {field.type.describe()}; expected a calendar record with "
+                + ", ".join(CALENDAR_FIELDS),
+                path,
+            )
+            return None, None
+        known = ", ".join(sorted(self.decl.calendars)) or "none declared"
+        self.error(
+            "E310",
+            f"unknown calendar '{name}'; expected one of: {known}, or a context field holding a calendar",
+            path,
+        )
+        return None, None
+
     def timer_transition(
         self, sk: StateSkeleton, spec: Any, path: Pointer, index: int
     ) -> Transition | None:
@@ -302,21 +361,26 @@ class ChartBuilder:
         env = self.env(())
         delay = open_days = None
         if "delay" in spec:
-            delay, _ = self.compiler.expression(spec["delay"], (*path, "delay"), env, DURATION)
+            delay = self._timed_value(spec["delay"], (*path, "delay"), env, DURATION, "the delay")
         if "open_days" in spec:
-            open_days, _ = self.compiler.expression(
-                spec["open_days"], (*path, "open_days"), env, INTEGER
+            open_days = self._timed_value(
+                spec["open_days"], (*path, "open_days"), env, INTEGER, "`open_days`"
             )
-        calendar = spec.get("calendar")
-        if calendar is not None and calendar not in self.decl.calendars:
-            known = ", ".join(sorted(self.decl.calendars)) or "none declared"
-            self.error(
-                "E310",
-                f"unknown calendar '{calendar}'; expected one of: {known}",
-                (*path, "calendar"),
-            )
-        timer = Timer(event, delay, open_days, calendar)
+        calendar, calendar_field = self._calendar(spec.get("calendar"), (*path, "calendar"), env)
+        timer = Timer(event, delay, open_days, calendar, calendar_field)
         return self.transition(sk, spec, path, (event,), Trigger.TIMER, timer)
+
+    def rules(self) -> tuple[Rule, ...]:
+        out = []
+        for i, spec in enumerate(self.doc.data.get("rules") or []):
+            if not isinstance(spec, dict):
+                continue
+            check, _ = self.compiler.expression(
+                spec.get("check"), ("rules", i, "check"), self.base_env, BOOLEAN
+            )
+            if check is not None:
+                out.append(Rule(check, str(spec.get("message", "")), self.doc.span(("rules", i))))
+        return tuple(out)
 
     # -- states -------------------------------------------------------------------------
     def initial(self, sk: StateSkeleton) -> tuple[str, ...]:
@@ -439,6 +503,7 @@ class ChartBuilder:
 
     def build(self) -> Chart | None:
         states = {sid: self.state(sk) for sid, sk in self.skeletons.items()}
+        rules = self.rules()
         self.actions.check_cancels()
         if not self.skeletons[ROOT].children:
             self.error(
@@ -460,6 +525,7 @@ class ChartBuilder:
             templates=MappingProxyType(self.decl.templates),
             calendars=MappingProxyType(self.decl.calendars),
             ignore=tuple(str(e) for e in data.get("ignore") or ()),
+            rules=rules,
             title=data.get("title"),
             description=data.get("description"),
             metadata=MappingProxyType(dict(data.get("metadata") or {})),

@@ -85,7 +85,7 @@ class _Resolver:
             for i, ref in enumerate(refs):
                 frag = self.load_fragment(doc, ("include", i), ref, stack)
                 if frag is not None:
-                    for section in (*MERGED_SECTIONS, "ignore"):
+                    for section in (*MERGED_SECTIONS, "ignore", "rules"):
                         if section in frag.data:
                             _merge_section(out, frag, section)
         states = out.data.get("states")
@@ -129,13 +129,30 @@ def _copy_locs(dst: Document, src: Document, src_path: Pointer, dst_path: Pointe
                 table_dst[dst_path + p[n:]] = loc
 
 
+def _shift_locs(doc: Document, path: Pointer, by: int) -> None:
+    """Move the positions of a list's items down by ``by`` (fragment items come first)."""
+    n = len(path)
+    for table in (doc.values, doc.keys):
+        moved = {
+            (*p[:n], p[n] + by, *p[n + 1 :])
+            if len(p) > n and p[:n] == path and isinstance(p[n], int)
+            else p: loc
+            for p, loc in table.items()
+        }
+        table.clear()
+        table.update(moved)
+
+
 def _merge_section(doc: Document, frag: Document, section: str) -> None:
     value = frag.data[section]
-    if section == "ignore":
+    if section in ("ignore", "rules"):
         if isinstance(value, list):
-            mine = doc.data.get("ignore")
+            mine = doc.data.get(section)
             merged = list(value) + [e for e in (mine or []) if e not in value]
-            doc.data["ignore"] = merged
+            doc.data[section] = merged
+            if isinstance(mine, list):
+                _shift_locs(doc, (section,), len(value) - sum(1 for e in mine if e in value))
+            _copy_locs(doc, frag, (section,), (section,))
         return
     _merge_into(doc, (section,), frag, (section,))
 

@@ -31,6 +31,9 @@ from engine.model.actions import (
     Spawn as Spawn,
 )
 from engine.model.actions import (
+    StartInstance as StartInstance,
+)
+from engine.model.actions import (
     StartTask as StartTask,
 )
 from engine.model.chart import (
@@ -44,6 +47,9 @@ from engine.model.declarations import (
 )
 from engine.model.declarations import (
     EventSource as EventSource,
+)
+from engine.model.declarations import (
+    Rule as Rule,
 )
 from engine.model.declarations import (
     TaskDecl as TaskDecl,
@@ -108,9 +114,11 @@ __all__ = [
     "Manual",
     "Notify",
     "Raise",
+    "Rule",
     "Send",
     "SendTarget",
     "Spawn",
+    "StartInstance",
     "StartTask",
     "State",
     "StateKind",

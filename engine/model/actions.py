@@ -18,6 +18,7 @@ __all__ = [
     "Send",
     "SendTarget",
     "Spawn",
+    "StartInstance",
     "StartTask",
 ]
 
@@ -106,9 +107,19 @@ class Spawn:
 
 
 @dataclass(frozen=True, slots=True)
+class StartInstance:
+    """Start a new, independent instance of another chart (linked as related, not a child)."""
+
+    chart: str
+    key: Expression | None = None
+    context: tuple[tuple[str, Expression], ...] = ()
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Log:
     message: Expression
     span: Span | None = None
 
 
-Action = Assign | If | Raise | Send | Cancel | Notify | StartTask | Spawn | Log
+Action = Assign | If | Raise | Send | Cancel | Notify | StartTask | Spawn | StartInstance | Log

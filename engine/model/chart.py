@@ -9,7 +9,7 @@ from types import MappingProxyType
 from typing import Any
 
 from engine.expr.types import EMPTY_RECORD, RecordType
-from engine.model.declarations import Calendar, EventDecl, TaskDecl, TemplateDecl
+from engine.model.declarations import Calendar, EventDecl, Rule, TaskDecl, TemplateDecl
 from engine.model.states import ROOT, State, StateKind
 from engine.model.transitions import Transition
 
@@ -18,7 +18,6 @@ __all__ = ["Chart"]
 
 def _empty() -> Mapping[str, Any]:
     return MappingProxyType({})
-
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,6 +38,7 @@ class Chart:
     templates: Mapping[str, TemplateDecl] = field(default_factory=_empty)
     calendars: Mapping[str, Calendar] = field(default_factory=_empty)
     ignore: tuple[str, ...] = ()
+    rules: tuple[Rule, ...] = ()
     title: str | None = None
     description: str | None = None
     metadata: Mapping[str, Any] = field(default_factory=_empty)

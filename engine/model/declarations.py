@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from engine.expr.types import EMPTY_RECORD, RecordType
+from engine.model.expression import Expression
 from engine.source import Span
 
-__all__ = ["Calendar", "EventDecl", "EventSource", "TaskDecl", "TemplateDecl"]
+__all__ = ["Calendar", "EventDecl", "EventSource", "Rule", "TaskDecl", "TemplateDecl"]
 
 
 class EventSource(StrEnum):
@@ -61,4 +62,13 @@ class Calendar:
     opens: dt.time
     closes: dt.time
     holidays: frozenset[dt.date] = frozenset()
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A condition the context must always satisfy, with the message people see."""
+
+    check: Expression
+    message: str
     span: Span | None = None

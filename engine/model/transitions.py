@@ -39,26 +39,34 @@ class Manual:
 class Timer:
     """The delay of an ``after`` transition.
 
-    Exactly one of ``delay`` (a duration; counted in opening hours when ``calendar`` is
-    set) and ``open_days`` (fires at closing time of the Nth open day after today).
+    Exactly one of ``delay`` (a duration; counted in opening hours when a calendar is
+    set) and ``open_days`` (fires at closing time of the Nth open day after today). A
+    delay or open-days value that evaluates to null starts no timer.
     """
 
     event: str  # the internal event the timer sends, unique in the chart
     delay: Expression | None = None
     open_days: Expression | None = None
-    calendar: str | None = None
+    calendar: str | None = None  # a calendar declared by the chart
+    #: a context field holding a per-instance calendar (record: timezone, days, opens,
+    #: closes, holidays); when it is null, the timer is not started
+    calendar_field: Expression | None = None
 
 
 def matches(descriptor: str, event: str) -> bool:
-    """SCXML event matching: ``a.b`` matches ``a.b`` and ``a.b.c``; so does ``a.b.*``.
+    """Does a transition's event descriptor match an event name?
 
-    ``*`` matches every event.
+    ``*`` matches every event; ``a.b.*`` matches ``a.b`` and every event below it
+    (``a.b.c``); any other descriptor matches exactly that event. (SCXML also lets a plain
+    ``a.b`` match ``a.b.c``; we require the explicit ``.*`` so that real event names such
+    as ``evt.order.cancel`` and ``evt.order.cancel.refund`` stay apart.)
     """
     if descriptor == "*":
         return True
     if descriptor.endswith(".*"):
-        descriptor = descriptor[:-2]
-    return event == descriptor or event.startswith(descriptor + ".")
+        prefix = descriptor[:-2]
+        return event == prefix or event.startswith(prefix + ".")
+    return event == descriptor
 
 
 @dataclass(frozen=True, slots=True)
