@@ -80,7 +80,11 @@ def generate_chart(states: int = 500, transitions: int = 2000, seed: int = 7) ->
                 if made >= transitions:
                     break
                 target = rng.choice([*leaves, "done"])
-                guard = rng.choice(["total > 10", "mode == 'b' and not flag", "count < 3", "total * 2 >= 5.50"])
+                # Constants vary so that (almost) every guard is a distinct text to parse.
+                n = rng.randint(0, 10_000)
+                guard = rng.choice(
+                    [f"total > {n}", f"mode == 'b' and count != {n}", f"count < {n} or flag", f"total * 2 >= {n}.50"]
+                )
                 out_lines.append(f"{indent}    ev{(made + k) % 20}:")
                 out_lines.append(f"{indent}      - target: {target}")
                 out_lines.append(f"{indent}        guard: {guard}")

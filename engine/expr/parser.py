@@ -10,15 +10,16 @@ common mistakes get their own codes through ``match_examples`` (STYLE lesson 6).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
-from lark.tree import Meta
+from lark.tree import Meta, Tree
 
 from engine.errors import Diagnostic, ExpressionError, Severity
 from engine.expr import ast, codes
@@ -296,16 +297,48 @@ def _syntax_error(text: str, err: UnexpectedInput, file: str, locate: Locate) ->
     )
 
 
+#: A bare name or dotted path (``total``, ``event.amount``): parsed without lark.
+_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
+_KEYWORDS = frozenset({"and", "or", "not", "in", "true", "false", "null"})
+
+
+@lru_cache(maxsize=4096)
+def _tree(text: str) -> Tree[Token]:
+    """lark's parse tree of ``text``; charts repeat expressions, so trees are reused.
+
+    The tree holds offsets only; spans are computed per use by the transformer.
+    """
+    return _parser().parse(text)
+
+
+def _fast_path(text: str, file: str, where: Locate) -> ast.Expr | None:
+    """The same nodes lark would build for a plain dotted path, or None."""
+    if _PATH.match(text) is None:
+        return None
+    parts = text.split(".")
+    if any(p in _KEYWORDS for p in parts):
+        return None
+    end = len(parts[0])
+    node: ast.Expr = ast.Name(parts[0], Span(file, *where(0), *where(end)))
+    for part in parts[1:]:
+        end += 1 + len(part)
+        node = ast.Field(node, part, Span(file, *where(0), *where(end)))
+    return node
+
+
 def parse(text: str, *, file: str = "<expr>", locate: Locate | None = None) -> ast.Expr:
     """Parse an expression. Raises :class:`ExpressionError` on the first syntax error."""
     where = locate or _default_locate
+    fast = _fast_path(text, file, where)
+    if fast is not None:
+        return fast
     if not text.strip():
         span = Span(file, *where(0), *where(max(1, len(text))))
         raise _error(
             codes.MISSING_OPERAND, "empty expression; expected a value or a condition", span
         )
     try:
-        tree = _parser().parse(text)
+        tree = _tree(text)
     except UnexpectedInput as err:
         raise _syntax_error(text, err, file, where) from None
     builder = _Build(file, where)

@@ -7,6 +7,9 @@ previous one left no errors.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -76,20 +79,40 @@ def _run(
     return LoadResult(chart, diagnostics)
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a chart is built.
+
+    Loading allocates tens of thousands of small acyclic objects (positions, AST nodes,
+    closures); with the collector running, its generation-2 passes over that growing heap
+    took two thirds of the time of loading a 500-state chart. Reference counting still
+    frees everything as usual; the collector resumes (in its previous state) afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def validate_path(
     path: str | Path, *, stage: Stage = Stage.ALL, functions: FunctionRegistry | None = None
 ) -> LoadResult:
     """Load a chart file and report every problem; never raises for a bad definition."""
-    doc, diagnostics = read_yaml_file(Path(path))
-    return _run(doc, diagnostics, stage, functions)
+    with _gc_paused():
+        doc, diagnostics = read_yaml_file(Path(path))
+        return _run(doc, diagnostics, stage, functions)
 
 
 def load_text(
     text: str, file: str = "<text>", *, functions: FunctionRegistry | None = None
 ) -> Chart:
     """Load a chart from YAML text; raises :class:`DefinitionError` with every problem."""
-    doc, diagnostics = parse_yaml(text, file)
-    result = _run(doc, diagnostics, Stage.ALL, functions)
+    with _gc_paused():
+        doc, diagnostics = parse_yaml(text, file)
+        result = _run(doc, diagnostics, Stage.ALL, functions)
     if not result.ok or result.chart is None:
         raise DefinitionError(result.diagnostics)
     return result.chart

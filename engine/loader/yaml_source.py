@@ -12,7 +12,7 @@ The YAML is read safely (PyYAML's composer, no object construction), with:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -218,7 +218,7 @@ class _Builder:
 
     def _mapping(self, node: MappingNode, path: Pointer) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for key_node, value_node in self._pairs(node):
+        for key_node, value_node in node.value:
             key_span = _span(self.file, key_node)
             if not isinstance(key_node, ScalarNode):
                 self.diagnostics.append(
@@ -249,10 +249,6 @@ class _Builder:
             self.doc.keys[(*path, key)] = Loc(key_span, key_node.style or "", self.text)
             out[key] = self.build(value_node, (*path, key))
         return out
-
-    def _pairs(self, node: MappingNode) -> Iterator[tuple[Node, Node]]:
-        # Merge keys (<<) are a YAML 1.1 feature; treat them as ordinary (unknown) keys.
-        yield from node.value
 
 
 def parse_yaml(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]:
