@@ -133,12 +133,10 @@ def _shift_locs(doc: Document, path: Pointer, by: int) -> None:
     """Move the positions of a list's items down by ``by`` (fragment items come first)."""
     n = len(path)
     for table in (doc.values, doc.keys):
-        moved = {
-            (*p[:n], p[n] + by, *p[n + 1 :])
-            if len(p) > n and p[:n] == path and isinstance(p[n], int)
-            else p: loc
-            for p, loc in table.items()
-        }
+        moved: dict[Pointer, Loc] = {}
+        for p, loc in table.items():
+            head = p[n] if len(p) > n and p[:n] == path else None
+            moved[(*p[:n], head + by, *p[n + 1 :]) if isinstance(head, int) else p] = loc
         table.clear()
         table.update(moved)
 

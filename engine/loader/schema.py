@@ -81,7 +81,7 @@ def _found(value: Any) -> str:
 
 def _expected_type(t: Any) -> str:
     if isinstance(t, list):
-        return " or ".join(_TYPE_NAMES.get(x, x) for x in t)
+        return " or ".join(_TYPE_NAMES.get(str(x), str(x)) for x in t)
     return _TYPE_NAMES.get(t, str(t))
 
 
@@ -123,9 +123,12 @@ def _translate(error: ValidationError, doc: Document) -> Diagnostic:
     where = format_path(path)
     v = error.validator
     span = doc.span(path)
+    schema: dict[str, Any] = error.schema if isinstance(error.schema, dict) else {}
+    value: Any = error.validator_value
+    instance: Any = error.instance
     if v == "additionalProperties":
-        allowed = sorted(error.schema.get("properties", {}))
-        extras = [k for k in error.instance if k not in error.schema.get("properties", {})]
+        allowed = sorted(schema.get("properties", {}))
+        extras = [k for k in instance if k not in schema.get("properties", {})]
         key = extras[0] if extras else "?"
         hint = difflib.get_close_matches(str(key), allowed, n=1)
         did = f" (did you mean '{hint[0]}'?)" if hint else ""
@@ -143,12 +146,12 @@ def _translate(error: ValidationError, doc: Document) -> Diagnostic:
         return Diagnostic(
             "E103",
             Severity.ERROR,
-            f"found {_found(error.instance)}; expected {_expected_type(error.validator_value)}",
+            f"found {_found(error.instance)}; expected {_expected_type(value)}",
             span,
             where,
         )
     if v in ("enum", "const"):
-        options = error.validator_value if v == "enum" else [error.validator_value]
+        options = value if v == "enum" else [value]
         hint = difflib.get_close_matches(str(error.instance), [str(o) for o in options], n=1)
         did = f" (did you mean '{hint[0]}'?)" if hint else ""
         return Diagnostic(
@@ -161,7 +164,7 @@ def _translate(error: ValidationError, doc: Document) -> Diagnostic:
         )
     if "propertyNames" in error.absolute_schema_path:
         key = str(error.instance)
-        expected = _expected_pattern(error.schema)
+        expected = _expected_pattern(schema)
         return Diagnostic(
             "E105",
             Severity.ERROR,
@@ -170,7 +173,7 @@ def _translate(error: ValidationError, doc: Document) -> Diagnostic:
             format_path((*path, key)),
         )
     if v == "pattern":
-        expected = _expected_pattern(error.schema)
+        expected = _expected_pattern(schema)
         return Diagnostic(
             "E105",
             Severity.ERROR,
@@ -195,7 +198,7 @@ def _translate(error: ValidationError, doc: Document) -> Diagnostic:
             where,
         )
     if v in ("oneOf", "anyOf", "not", "maxProperties", "dependentRequired"):
-        desc = error.schema.get("description", "") if isinstance(error.schema, dict) else ""
+        desc = schema.get("description", "")
         expected = f"; expected {desc[0].lower() + desc[1:].rstrip('.')}" if desc else ""
         return Diagnostic(
             "E107",

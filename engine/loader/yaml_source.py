@@ -155,7 +155,7 @@ class _TooLarge(Exception):
 try:  # libyaml's parser is ~10x faster; the pure-Python one is the fallback
     from yaml._yaml import CParser as _CParser
 
-    class _FastLoader(_CParser, _Resolver):  # type: ignore[misc, valid-type]
+    class _FastLoader(_CParser, _Resolver):
         def __init__(self, stream: str) -> None:
             _CParser.__init__(self, stream)
             _Resolver.__init__(self)
