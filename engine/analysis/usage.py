@@ -166,7 +166,13 @@ def unsendable_events(chart: Chart, usage: Usage) -> list[Diagnostic]:
                 if any(covers(i, d) for i in chart.ignore):
                     continue
                 out.append(
-                    Diagnostic("W406", Severity.WARNING, _why(d, chart, known), t.span, t.path)
+                    Diagnostic(
+                        "W406",
+                        Severity.WARNING,
+                        _why(d, chart, known),
+                        t.event_span or t.span,
+                        t.path,
+                    )
                 )
     return out
 

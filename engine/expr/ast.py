@@ -132,6 +132,8 @@ class InState(Expr):
 
     state: str
     span: Span = field(default=NO_SPAN, compare=False)
+    #: the span of the quoted state id inside the call
+    arg_span: Span = field(default=NO_SPAN, compare=False)
 
 
 COMPARISONS = frozenset({"==", "!=", "<", "<=", ">", ">=", "in", "not in"})

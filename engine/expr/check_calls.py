@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from engine.expr import codes
-from engine.expr.ast import Call, InState, ListLit, Literal, unparse
+from engine.expr.ast import NO_SPAN, Call, InState, ListLit, Literal, unparse
 from engine.expr.functions import ArgInfo, TypeProblem
 from engine.expr.rules import unify
 from engine.expr.types import (
@@ -110,5 +110,10 @@ def check_in_state(checker: Checker, node: InState) -> Type:
             if states
             else "the chart declares no states"
         )
-        checker.error(codes.UNKNOWN_STATE, f"unknown state '{node.state}' in In(); {hint}", node)
+        checker.error(
+            codes.UNKNOWN_STATE,
+            f"unknown state '{node.state}' in In(); {hint}",
+            node,
+            None if node.arg_span is NO_SPAN else node.arg_span,
+        )
     return BOOLEAN

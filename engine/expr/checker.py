@@ -51,6 +51,7 @@ from engine.expr.types import (
     strip_optional,
 )
 from engine.expr.wording import ARITH_HINT, article, listing, suggest
+from engine.source import Span
 
 __all__ = ["Checker", "TypeEnv", "check", "infer_safely"]
 
@@ -83,9 +84,17 @@ class Checker:
         self.where = where
         self.diags: list[Diagnostic] = []
 
-    def error(self, code: str, message: str, node: Expr) -> Type:
-        self.diags.append(Diagnostic(code, Severity.ERROR, message, node.span))
+    def error(self, code: str, message: str, node: Expr, span: Span | None = None) -> Type:
+        self.diags.append(Diagnostic(code, Severity.ERROR, message, span or node.span))
         return ANY
+
+    @staticmethod
+    def name_span(node: Field) -> Span:
+        """The span of a path's last name (``emial`` in ``customer.emial``)."""
+        sp = node.span
+        return Span(
+            sp.file, sp.end_line, max(1, sp.end_col - len(node.name)), sp.end_line, sp.end_col
+        )
 
     # names and paths ------------------------------------------------------------------
     def name(self, node: Name) -> Type:
@@ -147,6 +156,7 @@ class Checker:
                 f"unknown field '{node.name}' of "
                 f"'{unparse(obj)}'; {hint}expected one of: {listing(names)}",
                 node,
+                self.name_span(node),
             )
         if isinstance(obj_t, OptionalType) and not isinstance(f.type, OptionalType):
             return OptionalType(f.type)
@@ -172,6 +182,7 @@ class Checker:
                 f"the event has no field '{node.name}'; "
                 f"{hint}this event declares: {listing(names)}",
                 node,
+                self.name_span(node),
             )
         return f.type
 

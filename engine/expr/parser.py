@@ -135,7 +135,7 @@ class _Build(Transformer[Token, ast.Expr]):
         if name == "In" and len(args) == 1:
             arg = args[0]
             if isinstance(arg, ast.Literal) and arg.kind == "string":
-                return ast.InState(str(arg.value), self._m(meta))
+                return ast.InState(str(arg.value), self._m(meta), arg.span)
         return ast.Call(name, args, self._m(meta))
 
     def list_lit(self, meta: Meta, c: list[Any]) -> ast.Expr:

@@ -215,7 +215,9 @@ class ActionBuilder:
         target: SendTarget
         if isinstance(to, dict):
             key, _ = self.compiler.expression(to.get("key"), (*spath, "to", "key"), env, STRING)
-            target = SendTarget("related", str(to.get("chart")), key)
+            target = SendTarget(
+                "related", str(to.get("chart")), key, self.doc.span((*spath, "to", "chart"))
+            )
         else:
             target = SendTarget(str(to))
         if target.kind == "self":
@@ -329,7 +331,14 @@ class ActionBuilder:
             key, _ = self.compiler.expression(spec["key"], (*spath, "key"), inner, STRING)
         spawn_id = str(spec.get("id") or spec["chart"])
         return Spawn(
-            spawn_id, spec["chart"], for_each, item_name, context, key, self.doc.span(path)
+            spawn_id,
+            spec["chart"],
+            for_each,
+            item_name,
+            context,
+            key,
+            self.doc.span(path),
+            self.doc.span((*spath, "chart")),
         )
 
     def _start(self, item: dict[str, Any], path: Pointer, env: TypeEnv) -> Action | None:
@@ -343,7 +352,9 @@ class ActionBuilder:
         context = self._data(
             spec.get("context"), (*spath, "context"), env, None, "new instance's context"
         )
-        return StartInstance(spec["chart"], key, context, self.doc.span(path))
+        return StartInstance(
+            spec["chart"], key, context, self.doc.span(path), self.doc.span((*spath, "chart"))
+        )
 
     def _log(self, item: dict[str, Any], path: Pointer, env: TypeEnv) -> Action | None:
         expr, _ = self.compiler.expression(item.get("log"), (*path, "log"), env)

@@ -49,6 +49,7 @@ from engine.model import (
     Trigger,
     matches,
 )
+from engine.source import Span
 
 __all__ = ["build_chart"]
 
@@ -188,6 +189,7 @@ class ChartBuilder:
         events: tuple[str, ...],
         trigger: Trigger,
         timer: Timer | None = None,
+        event_span: Span | None = None,
     ) -> Transition | None:
         if isinstance(spec, str):
             spec = {"target": spec}
@@ -250,6 +252,7 @@ class ChartBuilder:
             description=spec.get("description"),
             span=span,
             path=format_path(path),
+            event_span=event_span,
         )
 
     def _many(self, value: Any) -> list[Any]:
@@ -278,7 +281,12 @@ class ChartBuilder:
                         if isinstance(specs, list)
                         else (*path, "on", descriptor)
                     )
-                    add(self.transition(sk, spec, p, (str(descriptor),), Trigger.EVENT))
+                    key_span = self.doc.span((*path, "on", descriptor), key=True)
+                    add(
+                        self.transition(
+                            sk, spec, p, (str(descriptor),), Trigger.EVENT, None, key_span
+                        )
+                    )
         for i, spec in enumerate(self._many(data.get("always") or [])):
             add(self.transition(sk, spec, (*path, "always", i), (), Trigger.ALWAYS))
         for i, spec in enumerate(data.get("after") or []):
@@ -300,7 +308,8 @@ class ChartBuilder:
                         if isinstance(specs, list)
                         else (*path, "invoke", key)
                     )
-                    add(self.transition(sk, spec, p, (event,), Trigger.TASK))
+                    key_span = self.doc.span((*path, "invoke", key), key=True)
+                    add(self.transition(sk, spec, p, (event,), Trigger.TASK, None, key_span))
         found.sort(key=lambda pair: pair[0])
         out = []
         for _, t in found:

@@ -163,9 +163,19 @@ class _Builder:
                     )
                     body = ""
                 body_file = str(target)
+            body_text = str(body or "")
+            body_origin: tuple[str, tuple[tuple[int, int], ...]] | None
+            if body_file is not None:
+                lines = body_text.count("\n") + 1
+                body_origin = (str(body_file), tuple((i + 1, 1) for i in range(lines)))
+            else:
+                body_origin = self._origin((*path, "body"), body_text)
+            subject = decl.get("subject")
             out[name] = TemplateDecl(
                 name=name,
-                body=str(body or ""),
+                body=body_text,
+                body_origin=body_origin,
+                subject_origin=self._origin((*path, "subject"), str(subject or "")),
                 subject=decl.get("subject"),
                 channel=decl.get("channel"),
                 body_file=body_file,
@@ -173,6 +183,15 @@ class _Builder:
                 span=self.doc.span(path, key=True),
             )
         return out
+
+    def _origin(self, path: Pointer, text: str) -> tuple[str, tuple[tuple[int, int], ...]] | None:
+        """Where each line of a scalar's value starts in the file."""
+        loc = self.doc.loc(path)
+        if loc is None:
+            return None
+        locate = loc.locate(text)
+        starts = [0, *(i + 1 for i, ch in enumerate(text) if ch == "\n")]
+        return loc.span.file, tuple(locate(st) for st in starts)
 
     def calendars(self) -> dict[str, Calendar]:
         section = self.doc.data.get("calendars") or {}

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from engine.errors import Diagnostic, Severity
-from engine.model import Action, Chart, If, Send, Spawn
+from engine.model import Action, Chart, If, Send, Spawn, StartInstance
+from engine.source import Span
 
 __all__ = ["check_references"]
 
@@ -26,11 +27,12 @@ def check_references(charts: Sequence[Chart]) -> list[Diagnostic]:
         for state in chart.states.values():
             for actions in (state.entry, state.exit, *(t.actions for t in state.transitions)):
                 for a in _walk(actions):
-                    other = None
-                    if isinstance(a, Spawn):
-                        other = a.chart
+                    other: str | None = None
+                    where: Span | None = None
+                    if isinstance(a, Spawn | StartInstance):
+                        other, where = a.chart, a.chart_span
                     elif isinstance(a, Send) and a.target.kind == "related":
-                        other = a.target.chart
+                        other, where = a.target.chart, a.target.chart_span
                     if other is not None and other not in known:
                         out.append(
                             Diagnostic(
@@ -38,7 +40,7 @@ def check_references(charts: Sequence[Chart]) -> list[Diagnostic]:
                                 Severity.WARNING,
                                 f"chart '{other}' is not among the charts validated together; "
                                 "expected its definition next to this one (validate the whole folder)",
-                                a.span,
+                                where or a.span,
                             )
                         )
     return out

@@ -55,21 +55,28 @@ class Loc:
         """A function mapping an offset in the scalar ``value`` to (line, col) in the file."""
         span, style = self.span, self.style
         if style in ("|", ">"):
+            # Walk the source lines of the block: each line gives its text without the
+            # indentation, then one character (a line break, or a space when folded).
             lines = self.text.splitlines()
-            first = span.line  # the indicator line; the content starts on the next line
-            indent = 1
-            for src in lines[first : first + 50]:
-                if src.strip():
-                    indent = len(src) - len(src.lstrip(" ")) + 1
-                    break
-            starts = [0]
-            for i, ch in enumerate(value):
-                if ch == "\n":
-                    starts.append(i + 1)
+            rows: list[tuple[int, int, int]] = []  # (value offset, file line, file column)
+            offset = 0
+            last = min(span.end_line, len(lines))
+            for number in range(span.line + 1, last + 1):
+                src = lines[number - 1]
+                indent = len(src) - len(src.lstrip(" "))
+                rows.append((offset, number, indent + 1))
+                offset += len(src) - indent + 1
 
-            def block(offset: int) -> tuple[int, int]:
-                row = max(i for i, st in enumerate(starts) if st <= offset) if offset > 0 else 0
-                return first + 1 + row, indent + offset - starts[row]
+            def block(at: int) -> tuple[int, int]:
+                if not rows:
+                    return span.line, span.col
+                best = rows[0]
+                for row in rows:
+                    if row[0] <= at:
+                        best = row
+                    else:
+                        break
+                return best[1], best[2] + at - best[0]
 
             return block
         shift = 1 if style in ("'", '"') else 0
@@ -251,20 +258,102 @@ class _Builder:
         return out
 
 
+def _syntax_error(exc: yaml.MarkedYAMLError, text: str, file: str) -> Diagnostic:
+    """E001 at the place a person would look, not where the parser gave up.
+
+    Two common slips are recognised: a key written without its colon (the parser only
+    notices on a later line) and a quote that is never closed (noticed at the end of
+    the file); both are reported where they start.
+    """
+    problem = exc.problem or "invalid YAML"
+    mark = exc.problem_mark or exc.context_mark
+    if exc.context and "quoted scalar" in exc.context and exc.context_mark is not None:
+        m = exc.context_mark
+        return Diagnostic(
+            "E001",
+            Severity.ERROR,
+            "YAML syntax error: a quoted text starting here is never closed; "
+            "expected a closing quote on the same line",
+            Span.point(file, m.line + 1, m.column + 1),
+        )
+    if mark is not None and "mapping values are not allowed" in problem:
+        lines = text.splitlines()
+        prev = mark.line - 1
+        while prev >= 0 and (not lines[prev].strip() or lines[prev].lstrip().startswith("#")):
+            prev -= 1
+        if prev >= 0 and ":" not in lines[prev] and not lines[prev].lstrip().startswith("-"):
+            word = lines[prev].strip()
+            col = len(lines[prev].rstrip()) + 1
+            return Diagnostic(
+                "E001",
+                Severity.ERROR,
+                f"YAML syntax error: '{word}' has no ':' after it; expected '{word}:' "
+                "(a key and its colon)",
+                Span.point(file, prev + 1, col),
+            )
+    span = Span.point(file, mark.line + 1, mark.column + 1) if mark else None
+    ctx = f" ({exc.context})" if exc.context else ""
+    return Diagnostic("E001", Severity.ERROR, f"YAML syntax error: {problem}{ctx}", span)
+
+
+def _expansion_problem(text: str, file: str) -> Diagnostic | None:
+    """E003 at the alias where the expanded document passes :data:`MAX_NODES`.
+
+    Reads the event stream once (aliases are not expanded there), keeping the expanded
+    size of every anchor; run only when the text has both anchors and aliases.
+    """
+    if "&" not in text or "*" not in text:
+        return None
+    sizes: dict[str, int] = {}
+    starts: list[tuple[str | None, int]] = []
+    total = 0
+    try:
+        for event in yaml.parse(text, Loader=_LOADER):
+            if isinstance(event, yaml.AliasEvent):
+                total += sizes.get(event.anchor or "", 1)
+                if total > MAX_NODES and event.start_mark is not None:
+                    m = event.start_mark
+                    return Diagnostic(
+                        "E003",
+                        Severity.ERROR,
+                        f"the alias *{event.anchor} makes the document expand to more than "
+                        f"{MAX_NODES} nodes (aliases included); expected a definition without "
+                        "runaway anchors/aliases",
+                        Span(
+                            file,
+                            m.line + 1,
+                            m.column + 1,
+                            m.line + 1,
+                            m.column + 2 + len(event.anchor or ""),
+                        ),
+                    )
+            elif isinstance(event, yaml.ScalarEvent):
+                total += 1
+                if event.anchor:
+                    sizes[event.anchor] = 1
+            elif isinstance(event, yaml.CollectionStartEvent):
+                starts.append((event.anchor, total))
+                total += 1
+            elif isinstance(event, yaml.CollectionEndEvent) and starts:
+                anchor, start = starts.pop()
+                if anchor:
+                    sizes[anchor] = total - start
+    except yaml.YAMLError:
+        return None  # the composer reports syntax errors with their positions
+    return None
+
+
 def parse_yaml(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]:
     """Parse one YAML document. Returns (document, diagnostics); document is None on failure."""
     diagnostics: list[Diagnostic] = []
+    too_large = _expansion_problem(text, file)
+    if too_large is not None:
+        return None, [too_large]
     loader = _LOADER(text)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        span = Span.point(file, mark.line + 1, mark.column + 1) if mark else None
-        problem = exc.problem or "invalid YAML"
-        ctx = f" {exc.context}" if exc.context else ""
-        diagnostics.append(
-            Diagnostic("E001", Severity.ERROR, f"YAML syntax error: {problem}{ctx}", span)
-        )
+        diagnostics.append(_syntax_error(exc, text, file))
         return None, diagnostics
     except yaml.YAMLError as exc:
         diagnostics.append(Diagnostic("E001", Severity.ERROR, f"YAML error: {exc}", None))

@@ -55,6 +55,7 @@ class SendTarget:
     kind: str  # "self" | "parent" | "children" | "related"
     chart: str | None = None
     key: Expression | None = None
+    chart_span: Span | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +105,7 @@ class Spawn:
     context: tuple[tuple[str, Expression], ...] = ()
     key: Expression | None = None
     span: Span | None = None
+    chart_span: Span | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +116,7 @@ class StartInstance:
     key: Expression | None = None
     context: tuple[tuple[str, Expression], ...] = ()
     span: Span | None = None
+    chart_span: Span | None = None
 
 
 @dataclass(frozen=True, slots=True)

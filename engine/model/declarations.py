@@ -50,6 +50,9 @@ class TemplateDecl:
     body_file: str | None = None
     description: str | None = None
     span: Span | None = None
+    #: where each line of the body / subject starts in its file: (file, ((line, col), ...))
+    body_origin: tuple[str, tuple[tuple[int, int], ...]] | None = None
+    subject_origin: tuple[str, tuple[tuple[int, int], ...]] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -91,6 +91,8 @@ class Transition:
     order: int = 0
     span: Span | None = None
     path: str = ""
+    #: where the event is named (the key under `on:`); None for eventless transitions
+    event_span: Span | None = None
 
     @property
     def eventless(self) -> bool:

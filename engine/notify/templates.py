@@ -9,6 +9,7 @@ and the ``data`` keys of the ``notify`` actions that use it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
@@ -56,6 +57,28 @@ def _span_in(decl: TemplateDecl, line: int) -> Span | None:
     return decl.span
 
 
+def _where_used(text: str, name: str) -> tuple[int, int] | None:
+    """(line index, column index) of the first use of ``name`` inside a ``{{ }}``/``{% %}`` tag."""
+    for i, line in enumerate(text.splitlines()):
+        for m in re.finditer(rf"\b{re.escape(name)}\b", line):
+            before = line[: m.start()]
+            opened = max(before.rfind("{{"), before.rfind("{%"))
+            closed = max(before.rfind("}}"), before.rfind("%}"))
+            if opened > closed:
+                return i, m.start()
+    return None
+
+
+def _span_of_use(decl: TemplateDecl, part: str, text: str, name: str) -> Span | None:
+    origin = decl.subject_origin if part == "subject" else decl.body_origin
+    used = _where_used(text, name)
+    if origin is None or used is None or used[0] >= len(origin[1]):
+        return decl.span
+    file, starts = origin
+    line, col = starts[used[0]]
+    return Span(file, line, col + used[1], line, col + used[1] + len(name))
+
+
 def _check_one(
     decl: TemplateDecl, part: str, text: str, allowed: frozenset[str]
 ) -> list[Diagnostic]:
@@ -82,7 +105,7 @@ def _check_one(
                 Severity.ERROR,
                 f"template '{decl.name}' {part} uses '{name}', which it is never given; expected a "
                 "context field, `event`, `instance`, or a key of the notify action's `data`",
-                decl.span,
+                _span_of_use(decl, part, text, name),
                 path,
             )
         )
