@@ -106,10 +106,19 @@ def _expected_pattern(schema: Any) -> str:
     return f"; expected {phrase}" if phrase else ""
 
 
+#: Sub-errors that only say which alternative of a ``oneOf`` did not fit; reporting the
+#: ``oneOf`` itself (with its description) says more than any one of them.
+_SHAPE_ONLY = frozenset({"required", "maxProperties", "propertyNames", "not", "enum"})
+
+
 def _deepest(error: ValidationError) -> ValidationError:
     from jsonschema.exceptions import best_match
 
     while error.context:
+        if error.validator in ("oneOf", "anyOf") and all(
+            e.validator in _SHAPE_ONLY and len(e.relative_path) == 0 for e in error.context
+        ):
+            break
         best = best_match(error.context)
         if best is None:
             break
@@ -198,7 +207,7 @@ def _translate(error: ValidationError, doc: Document) -> Diagnostic:
             where,
         )
     if v in ("oneOf", "anyOf", "not", "maxProperties", "dependentRequired"):
-        desc = schema.get("description", "")
+        desc = str(schema.get("description", "")).split(". Example")[0]
         expected = f"; expected {desc[0].lower() + desc[1:].rstrip('.')}" if desc else ""
         return Diagnostic(
             "E107",
