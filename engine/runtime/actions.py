@@ -1,0 +1,268 @@
+"""Executable content: model actions compiled once into closures over a :class:`Run`.
+
+An :class:`~engine.errors.EvaluationError` inside any action becomes
+:class:`ActionFailed`, which aborts the whole macrostep (the caller keeps the old
+snapshot; no effect escapes).
+
+Sends to this instance always go through the snapshot's timers: a ``delay`` makes a
+timer due at ``now + delay``; an undelayed send is a timer due ``now``, delivered after
+the current macrostep (the SCXML external queue, which a pure step cannot hold).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import Any
+
+from engine.errors import EvaluationError
+from engine.expr import Scope, assign_path
+from engine.expr.ast import path_of
+from engine.model import (
+    Action,
+    Assign,
+    Cancel,
+    Expression,
+    If,
+    Log,
+    Notify,
+    Raise,
+    Send,
+    Spawn,
+    StartTask,
+)
+from engine.runtime.effects import (
+    ChildSpec,
+    EventForInstance,
+    LogEntry,
+    NotifyRequested,
+    SpawnRequested,
+)
+from engine.runtime.errors import ActionFailed
+from engine.runtime.run import Run
+from engine.runtime.tables import ActionFn
+from engine.runtime.values import EMPTY, Event, PendingTimer
+
+__all__ = ["compile_actions", "evaluate_data"]
+
+DataSpec = tuple[tuple[str, Expression], ...]
+
+
+def evaluate_data(spec: DataSpec, scope: Scope) -> Mapping[str, Any]:
+    """``{name: value}`` of event data, task input or notify data."""
+    if not spec:
+        return EMPTY
+    return {name: expr.compiled.fn(scope) for name, expr in spec}
+
+
+def compile_actions(actions: tuple[Action, ...], where: str) -> tuple[ActionFn, ...]:
+    """One closure per action; each raises :class:`ActionFailed` naming ``where``."""
+    return tuple(_compile(a, where) for a in actions)
+
+
+def _guarded(fn: Callable[[Run], None], where: str) -> ActionFn:
+    def run_action(run: Run) -> None:
+        try:
+            fn(run)
+        except EvaluationError as exc:
+            raise ActionFailed(exc, where) from exc
+
+    return run_action
+
+
+def _compile(action: Action, where: str) -> ActionFn:
+    if isinstance(action, Assign):
+        return _assign(action, where)
+    if isinstance(action, If):
+        return _if(action, where)
+    handlers: dict[type, Callable[[Any], Callable[[Run], None]]] = {
+        Raise: _raise,
+        Send: _send,
+        Cancel: _cancel,
+        Notify: _notify,
+        StartTask: _task,
+        Spawn: _spawn,
+        Log: _log,
+    }
+    return _guarded(handlers[type(action)](action), where)
+
+
+def _assign(action: Assign, where: str) -> ActionFn:
+    items = []
+    for target, value in action.items:
+        names = path_of(target.expr) or ()
+        simple = names[0] if len(names) == 1 and names[0] not in ("event", "context") else None
+        items.append((simple, target, value.compiled.fn))
+    if len(items) == 1 and items[0][0] is not None:
+        ((name, _, fn),) = items
+
+        def assign_one(run: Run) -> None:
+            scope = run.scope
+            try:
+                value = fn(scope)
+            except EvaluationError as exc:
+                raise ActionFailed(exc, where) from exc
+            context = dict(scope.context)
+            context[name] = value  # type: ignore[index]
+            scope.context = context
+
+        return assign_one
+
+    def assign(run: Run) -> None:
+        scope = run.scope
+        try:
+            for simple, target, fn in items:
+                value = fn(scope)
+                if simple is not None:
+                    context = dict(scope.context)
+                    context[simple] = value
+                else:
+                    context = assign_path(scope.context, target.expr, value)
+                scope.context = context
+        except EvaluationError as exc:
+            raise ActionFailed(exc, where) from exc
+
+    return assign
+
+
+def _if(action: If, where: str) -> ActionFn:
+    condition = action.condition.compiled.fn
+    then = compile_actions(action.then, where)
+    otherwise = compile_actions(action.otherwise, where)
+    text = action.condition.text
+
+    def if_(run: Run) -> None:
+        try:
+            holds = condition(run.scope)
+        except EvaluationError as exc:
+            raise ActionFailed(exc, where) from exc
+        if holds is not True and holds is not False:
+            raise ActionFailed(
+                EvaluationError(text, f"the condition is {holds!r}, not true or false"), where
+            )
+        for fn in then if holds else otherwise:
+            fn(run)
+
+    return if_
+
+
+def _raise(action: Raise) -> Callable[[Run], None]:
+    name, data = action.event, action.data
+
+    def raise_(run: Run) -> None:
+        run.internal.append(Event(name, evaluate_data(data, run.scope), "internal"))
+
+    return raise_
+
+
+def _send(action: Send) -> Callable[[Run], None]:
+    name, data, target, delay = action.event, action.data, action.target, action.delay
+    send_id = action.id
+    delay_fn = delay.compiled.fn if delay is not None else None
+
+    def send_self(run: Run) -> None:
+        scope = run.scope
+        payload = evaluate_data(data, scope)
+        due = run.now
+        if delay_fn is not None:
+            wait = delay_fn(scope)
+            if not isinstance(wait, timedelta):
+                raise EvaluationError(
+                    delay.text if delay else "", f"the delay is {wait!r}, not a duration"
+                )
+            if wait > timedelta(0):
+                due = run.now + wait
+        timer_id = send_id or run.free_timer_id(f"send.{name}")
+        run.schedule(PendingTimer(timer_id, name, due, payload))
+
+    def send_other(run: Run) -> None:
+        scope = run.scope
+        payload = evaluate_data(data, scope)
+        key = target.key.compiled.fn(scope) if target.key is not None else None
+        origin = "child" if target.kind == "parent" else "external"
+        if delay_fn is not None:
+            run.effects.append(
+                LogEntry(f"send '{name}' to {target.kind}: delays apply only to sends to self")
+            )
+        run.effects.append(
+            EventForInstance(target.kind, Event(name, payload, origin), target.chart, key)
+        )
+
+    return send_self if target.kind == "self" else send_other
+
+
+def _cancel(action: Cancel) -> Callable[[Run], None]:
+    timer_id = action.id
+
+    def cancel(run: Run) -> None:
+        run.cancel(timer_id)
+
+    return cancel
+
+
+def _recipients(values: list[Any]) -> tuple[str, ...]:
+    out: list[str] = []
+    for value in values:
+        items = value if isinstance(value, (list, tuple)) else [value]
+        for item in items:
+            if item is None or item == "":
+                continue
+            text = str(item)
+            if text not in out:
+                out.append(text)
+    return tuple(out)
+
+
+def _notify(action: Notify) -> Callable[[Run], None]:
+    template, channel, to, data = action.template, action.channel, action.to, action.data
+
+    def notify(run: Run) -> None:
+        scope = run.scope
+        recipients = _recipients([expr.compiled.fn(scope) for expr in to])
+        instance = run.instance
+        variables: dict[str, Any] = dict(scope.context)
+        variables["event"] = dict(scope.event)
+        variables["instance"] = {"id": instance.id, "key": instance.key, "chart": instance.chart}
+        variables.update(evaluate_data(data, scope))
+        run.effects.append(NotifyRequested(template, channel, recipients, variables))
+
+    return notify
+
+
+def _task(action: StartTask) -> Callable[[Run], None]:
+    task, spec = action.task, action.input
+
+    def start_task(run: Run) -> None:
+        run.request_task(task, evaluate_data(spec, run.scope))
+
+    return start_task
+
+
+def _spawn(action: Spawn) -> Callable[[Run], None]:
+    for_each, item_name, spec, key = action.for_each, action.item_name, action.context, action.key
+
+    def spawn(run: Run) -> None:
+        scope = run.scope
+        items = for_each.compiled.fn(scope)
+        if items is None:
+            items = []
+        if not isinstance(items, (list, tuple)):
+            raise EvaluationError(for_each.text, f"`for_each` is {items!r}, not a list")
+        children = []
+        for item in items:
+            inner = Scope(scope.context, scope.event, scope.now, scope.in_state, {item_name: item})
+            child_key = key.compiled.fn(inner) if key is not None else None
+            context = {name: expr.compiled.fn(inner) for name, expr in spec}
+            children.append(ChildSpec(None if child_key is None else str(child_key), context))
+        run.effects.append(SpawnRequested(action.id, action.chart, tuple(children)))
+
+    return spawn
+
+
+def _log(action: Log) -> Callable[[Run], None]:
+    message = action.message.compiled.fn
+
+    def log(run: Run) -> None:
+        run.effects.append(LogEntry(str(message(run.scope))))
+
+    return log

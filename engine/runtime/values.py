@@ -1,0 +1,99 @@
+"""The values that go in and out of the runtime: events, instances, timers, snapshots.
+
+All are frozen, slotted dataclasses. Mappings inside them (event data, the context,
+history, timers) are never mutated once built: a step returns new ones, sharing what
+did not change (copy on write).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+__all__ = ["EMPTY", "Event", "InstanceInfo", "PendingTimer", "Snapshot"]
+
+
+class _Empty(Mapping[str, Any]):
+    """The shared, immutable, hashable empty mapping (default data, history, timers)."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> Any:
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __hash__(self) -> int:
+        return 0
+
+    def __repr__(self) -> str:
+        return "{}"
+
+
+EMPTY: Mapping[str, Any] = _Empty()
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something that happened, for one instance.
+
+    ``origin`` is ``external`` (an API caller or an integration), ``internal`` (raised
+    by the chart), ``timer`` (a due timer or delayed send), ``task`` (a task outcome),
+    ``child`` (sent by a child instance) or ``platform``. ``roles`` is None when roles
+    are not checked (a system or an integration); otherwise the roles of the person
+    who acts. ``note`` is their audit note.
+    """
+
+    name: str
+    data: Mapping[str, Any] = EMPTY
+    origin: str = "external"
+    actor: str | None = None
+    roles: frozenset[str] | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceInfo:
+    """Who the step is for; read by ``notify`` variables and task call ids."""
+
+    id: str
+    key: str | None
+    chart: str
+    version: int
+    parent: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PendingTimer:
+    """A timer of an ``after`` transition, or a delayed ``send`` to this instance."""
+
+    id: str
+    event: str
+    due: datetime
+    data: Mapping[str, Any] = EMPTY
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The whole state of one instance between two steps.
+
+    ``configuration`` holds every active state id (compound and parallel ancestors
+    included, the root ``""`` excluded). ``history`` maps a history state id to the
+    state ids it recorded. ``timers`` is the source of truth for pending timers, in the
+    order they were scheduled. ``done`` is true once a top-level final state was reached.
+    """
+
+    configuration: frozenset[str]
+    context: Mapping[str, Any]
+    history: Mapping[str, tuple[str, ...]] = EMPTY
+    timers: Mapping[str, PendingTimer] = EMPTY
+    done: bool = False
+
+    def active(self, state_id: str) -> bool:
+        return state_id in self.configuration
