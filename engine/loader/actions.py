@@ -223,6 +223,14 @@ class ActionBuilder:
         if target.kind == "self":
             self.sent.add(event)
         delay = None
+        if "delay" in spec and target.kind != "self":
+            self.error(
+                "E316",
+                f"a delayed `send` can only go to this instance (to: self), not to {target.kind}; "
+                "expected no `delay`, or let the receiving instance start its own timer",
+                (*spath, "delay"),
+                key=True,
+            )
         if "delay" in spec:
             delay, _ = self.compiler.expression(spec["delay"], (*spath, "delay"), env, DURATION)
         send_id = spec.get("id")

@@ -21,11 +21,13 @@ from engine.runtime.effects import LogEntry as LogEntry
 from engine.runtime.effects import NotifyRequested as NotifyRequested
 from engine.runtime.effects import ScheduleTimer as ScheduleTimer
 from engine.runtime.effects import SpawnRequested as SpawnRequested
+from engine.runtime.effects import StartRequested as StartRequested
 from engine.runtime.effects import TaskRequested as TaskRequested
 from engine.runtime.errors import ActionFailed as ActionFailed
 from engine.runtime.errors import ContextError as ContextError
 from engine.runtime.errors import EventRefused as EventRefused
 from engine.runtime.errors import MicrostepLimitExceeded as MicrostepLimitExceeded
+from engine.runtime.errors import RuleBroken as RuleBroken
 from engine.runtime.errors import RuntimeFailure as RuntimeFailure
 from engine.runtime.interpreter import Interpreter as Interpreter
 from engine.runtime.steps import MacroStep as MacroStep
@@ -58,10 +60,12 @@ __all__ = [
     "MicrostepLimitExceeded",
     "NotifyRequested",
     "PendingTimer",
+    "RuleBroken",
     "RuntimeFailure",
     "ScheduleTimer",
     "Snapshot",
     "SpawnRequested",
+    "StartRequested",
     "SystemClock",
     "TaskRequested",
     "due_time",

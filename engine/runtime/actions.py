@@ -29,6 +29,7 @@ from engine.model import (
     Raise,
     Send,
     Spawn,
+    StartInstance,
     StartTask,
 )
 from engine.runtime.effects import (
@@ -37,6 +38,7 @@ from engine.runtime.effects import (
     LogEntry,
     NotifyRequested,
     SpawnRequested,
+    StartRequested,
 )
 from engine.runtime.errors import ActionFailed
 from engine.runtime.run import Run
@@ -82,6 +84,7 @@ def _compile(action: Action, where: str) -> ActionFn:
         Notify: _notify,
         StartTask: _task,
         Spawn: _spawn,
+        StartInstance: _start_instance,
         Log: _log,
     }
     return _guarded(handlers[type(action)](action), where)
@@ -236,6 +239,20 @@ def _task(action: StartTask) -> Callable[[Run], None]:
         run.request_task(task, evaluate_data(spec, run.scope))
 
     return start_task
+
+
+def _start_instance(action: StartInstance) -> Callable[[Run], None]:
+    chart, key, spec = action.chart, action.key, action.context
+
+    def start(run: Run) -> None:
+        scope = run.scope
+        new_key = key.compiled.fn(scope) if key is not None else None
+        context = {name: expr.compiled.fn(scope) for name, expr in spec}
+        run.effects.append(
+            StartRequested(chart, None if new_key is None else str(new_key), context)
+        )
+
+    return start
 
 
 def _spawn(action: Spawn) -> Callable[[Run], None]:

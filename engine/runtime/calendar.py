@@ -8,13 +8,15 @@ changes is counted in real elapsed time.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from engine.errors import EvaluationError
 from engine.model import Calendar
 
-__all__ = ["due_time", "is_open_day", "open_days_deadline", "opening_window"]
+__all__ = ["calendar_from_value", "due_time", "is_open_day", "open_days_deadline", "opening_window"]
 
 #: How far ahead to look for opening hours before deciding a calendar never opens.
 SCAN_DAYS = 3660
@@ -96,3 +98,46 @@ def open_days_deadline(start: datetime, days: int, calendar: Calendar) -> dateti
             if counted == days:
                 return opening_window(calendar, day)[1]
     return None
+
+
+_DAY_NAMES = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+
+
+def _time_of(text: Any, what: str, source: str) -> time:
+    if text == "24:00":
+        return time.max
+    try:
+        return time.fromisoformat(str(text))
+    except ValueError:
+        raise EvaluationError(source, f"{what} {text!r} is not a time of day (HH:MM)") from None
+
+
+def calendar_from_value(value: Any, source: str) -> Calendar:
+    """A per-instance calendar from a context record (``timezone``, ``days``, ``opens``,
+    ``closes``, optional ``holidays``); a bad value is an :class:`EvaluationError`."""
+    if not isinstance(value, dict):
+        raise EvaluationError(source, f"{value!r} is not a calendar record")
+    tz = str(value.get("timezone"))
+    try:
+        _zone(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise EvaluationError(source, f"unknown time zone {tz!r}") from None
+    days = set()
+    for d in value.get("days") or ():
+        if str(d).lower()[:3] not in _DAY_NAMES:
+            raise EvaluationError(source, f"{d!r} is not a day of the week (mon..sun)")
+        days.add(_DAY_NAMES[str(d).lower()[:3]])
+    holidays = set()
+    for h in value.get("holidays") or ():
+        try:
+            holidays.add(h if isinstance(h, date) else date.fromisoformat(str(h)))
+        except ValueError:
+            raise EvaluationError(source, f"holiday {h!r} is not a date") from None
+    return Calendar(
+        name=source,
+        timezone=tz,
+        days=frozenset(days),
+        opens=_time_of(value.get("opens"), "opens", source),
+        closes=_time_of(value.get("closes"), "closes", source),
+        holidays=frozenset(holidays),
+    )

@@ -22,6 +22,7 @@ __all__ = [
     "NotifyRequested",
     "ScheduleTimer",
     "SpawnRequested",
+    "StartRequested",
     "TaskRequested",
 ]
 
@@ -91,12 +92,22 @@ class LogEntry:
     message: str
 
 
+@dataclass(frozen=True, slots=True)
+class StartRequested:
+    """Start a new, independent instance of ``chart`` (the ``start`` action)."""
+
+    chart: str
+    key: str | None
+    context: Mapping[str, Any]
+
+
 Effect = (
     ScheduleTimer
     | CancelTimer
     | NotifyRequested
     | TaskRequested
     | SpawnRequested
+    | StartRequested
     | EventForInstance
     | LogEntry
 )

@@ -14,6 +14,7 @@ __all__ = [
     "ContextError",
     "EventRefused",
     "MicrostepLimitExceeded",
+    "RuleBroken",
     "RuntimeFailure",
 ]
 
@@ -63,3 +64,14 @@ class ContextError(RuntimeFailure):
     def __init__(self, problems: Iterable[str]) -> None:
         self.problems = tuple(problems)
         super().__init__("bad context: " + "; ".join(self.problems))
+
+
+class RuleBroken(RuntimeFailure):
+    """A chart rule does not hold for the context a start or step would leave behind.
+
+    Nothing is changed: the caller keeps the snapshot it had.
+    """
+
+    def __init__(self, messages: Iterable[str]) -> None:
+        self.messages = tuple(messages)
+        super().__init__("; ".join(self.messages))

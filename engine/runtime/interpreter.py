@@ -27,13 +27,13 @@ from typing import Any
 from engine.errors import EvaluationError
 from engine.expr import FunctionRegistry
 from engine.expr.types import RecordType
-from engine.model import Chart
+from engine.model import Calendar, Chart, Timer
 from engine.runtime.actions import compile_actions, evaluate_data
 from engine.runtime.blockers import BAD_EVENT_DATA, Blocker, Explanation, ManualAction
-from engine.runtime.calendar import due_time, open_days_deadline
+from engine.runtime.calendar import calendar_from_value, due_time, open_days_deadline
 from engine.runtime.data import coerce_context, coerce_event_data, event_data_types
 from engine.runtime.effects import LogEntry
-from engine.runtime.errors import ActionFailed, EventRefused, MicrostepLimitExceeded
+from engine.runtime.errors import ActionFailed, EventRefused, MicrostepLimitExceeded, RuleBroken
 from engine.runtime.explain import done_blocker, explanation, manual_actions
 from engine.runtime.plans import Plan, build_initial_plan, build_plan
 from engine.runtime.run import Run
@@ -45,6 +45,9 @@ from engine.runtime.selection import (
 from engine.runtime.steps import MacroStep, MicroStep
 from engine.runtime.tables import StateInfo, Tables, TransitionInfo
 from engine.runtime.values import EMPTY, Event, InstanceInfo, PendingTimer, Snapshot
+
+#: A timer whose per-instance calendar is not set: it does not start.
+_NO_CALENDAR = object()
 
 __all__ = ["Interpreter"]
 
@@ -267,10 +270,15 @@ class Interpreter:
         if timer is None or t.timer_id is None:
             return
         where = f"the timer of {t.transition.describe()}"
-        calendar = self.chart.calendars.get(timer.calendar) if timer.calendar else None
         try:
+            found = self._calendar_of(timer, run)
+            if found is _NO_CALENDAR:
+                return  # a per-instance calendar that is not set: the timer does not start
+            calendar = found if isinstance(found, Calendar) else None
             if timer.delay is not None:
                 wait = timer.delay.compiled.fn(run.scope)
+                if wait is None:
+                    return  # an empty (optional) delay starts no timer
                 if not isinstance(wait, timedelta):
                     raise EvaluationError(
                         timer.delay.text, f"the delay is {wait!r}, not a duration"
@@ -281,6 +289,8 @@ class Interpreter:
                     raise EvaluationError(timer.delay.text, str(exc)) from None
             elif timer.open_days is not None:
                 days = timer.open_days.compiled.fn(run.scope)
+                if days is None:
+                    return
                 if isinstance(days, bool) or not isinstance(days, int):
                     raise EvaluationError(
                         timer.open_days.text, f"open days is {days!r}, not a whole number"
@@ -300,7 +310,31 @@ class Interpreter:
             return
         run.schedule(PendingTimer(t.timer_id, timer.event, due))
 
+    def _calendar_of(self, timer: Timer, run: Run) -> Calendar | object | None:
+        """The timer's calendar: declared, from a context field, or :data:`_NO_CALENDAR`."""
+        if timer.calendar_field is not None:
+            value = timer.calendar_field.compiled.fn(run.scope)
+            if value is None:
+                return _NO_CALENDAR
+            return calendar_from_value(value, timer.calendar_field.text)
+        return self.chart.calendars.get(timer.calendar) if timer.calendar else None
+
+    def _check_rules(self, run: Run) -> None:
+        """Every rule of the chart must hold for the context the step leaves behind."""
+        broken = []
+        for rule in self.chart.rules:
+            try:
+                ok = rule.check.compiled.fn(run.scope)
+            except EvaluationError as exc:
+                raise ActionFailed(exc, f"rule `{rule.check.text}`") from exc
+            if ok is not True:
+                broken.append(rule.message)
+        if broken:
+            raise RuleBroken(tuple(broken))
+
     def _finish(self, run: Run, event: Event | None) -> MacroStep:
+        if self.chart.rules:
+            self._check_rules(run)
         if not run.running:
             run.cancel_all()  # the instance is done: nothing may fire any more
         elif run.to_invoke:

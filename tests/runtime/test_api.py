@@ -11,12 +11,14 @@ import engine.runtime as runtime
 CONTRACT = {
     "Event", "InstanceInfo", "PendingTimer", "Snapshot",
     "ScheduleTimer", "CancelTimer", "NotifyRequested", "TaskRequested", "SpawnRequested",
+    "StartRequested",
     "ChildSpec", "EventForInstance", "LogEntry", "Effect",
     "MicroStep", "MacroStep",
     "Blocker", "Candidate", "Explanation", "ManualAction",
     "Interpreter",
     "Clock", "SystemClock", "ManualClock", "due_time", "open_days_deadline",
     "RuntimeFailure", "EventRefused", "MicrostepLimitExceeded", "ActionFailed", "ContextError",
+    "RuleBroken",
 }  # fmt: skip
 
 RUNTIME = Path(runtime.__file__).parent
