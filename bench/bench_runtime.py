@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.loader import load_text  # noqa: E402
-from engine.runtime import Event, InstanceInfo, Interpreter, Snapshot  # noqa: E402
+from engine.loader import load_text
+from engine.runtime import Event, InstanceInfo, Interpreter, Snapshot
 
 CHART = """
 id: bench.order

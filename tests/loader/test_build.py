@@ -198,7 +198,7 @@ def test_action_reference_errors(tmp_path: Path, entry: str, code: str) -> None:
 
 
 def test_calendar_and_timer_checks(tmp_path: Path) -> None:
-    chart, diags = load(
+    _, diags = load(
         tmp_path,
         HEAD
         + "context:\n  days: integer\ncalendars:\n  shop: {timezone: Europe/Copenhagen, days: [mon, tue],"

@@ -1,0 +1,126 @@
+"""A runtime :class:`~engine.runtime.MacroStep` -> the unit of work the store saves.
+
+The difference between the timers of the snapshot before and after the step becomes the
+timer-index changes (so the index always mirrors the snapshot, whatever effects said),
+``log`` effects become audit lines, and the effects
+that reach outside the instance (notifications, tasks, spawns, events for other
+instances) become outbox items, performed only after the unit of work is committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from engine.runtime import CancelTimer, LogEntry, MacroStep, ScheduleTimer, Snapshot
+from engine.store.records import (
+    NO_CHANGES,
+    AuditKind,
+    AuditRecord,
+    Changes,
+    OutboxItem,
+    TimerChange,
+)
+
+__all__ = ["EMPTY", "SYSTEM", "AuditInfo", "timer_changes", "unit_of_work"]
+
+EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+Leaves = Callable[[frozenset[str]], tuple[str, ...]]
+
+
+class AuditInfo:
+    """Who did it and why: the parts of an audit line that do not come from the step."""
+
+    __slots__ = ("actor", "client_note", "kind", "note")
+
+    def __init__(
+        self,
+        kind: AuditKind = "event",
+        actor: str | None = None,
+        note: str | None = None,
+        client_note: str | None = None,
+    ) -> None:
+        self.kind, self.actor, self.note, self.client_note = kind, actor, note, client_note
+
+
+SYSTEM = AuditInfo()
+
+
+def unit_of_work(
+    instance_id: str,
+    seq: int,
+    step: MacroStep,
+    now: datetime,
+    leaves: Leaves,
+    who: AuditInfo,
+    *,
+    audit: bool = True,
+) -> Changes:
+    """The changes to save with ``step.after`` as row version ``seq``."""
+    effects = step.effects
+    if not audit and not effects:  # the hot path: nothing but a new snapshot
+        old, new = step.before.timers, step.after.timers
+        if old is new or not (old or new):
+            return NO_CHANGES
+    event = step.event
+    records: tuple[AuditRecord, ...] = ()
+    if audit:
+        before = () if who.kind == "start" else leaves(step.before.configuration)
+        records = (
+            AuditRecord(
+                instance_id,
+                seq,
+                None if event is None else event.name,
+                EMPTY if event is None else event.data,
+                before,
+                leaves(step.after.configuration),
+                who.actor,
+                who.note,
+                who.client_note,
+                now,
+                who.kind,
+            ),
+        )
+    timers = timer_changes(step.before, step.after)
+    if not effects:
+        return Changes(records, timers) if timers else Changes(records)
+    outbox: list[OutboxItem] = []
+    logs: list[AuditRecord] = []
+    for index, effect in enumerate(effects):
+        if isinstance(effect, ScheduleTimer | CancelTimer):
+            continue  # mirrored from the snapshots above
+        if isinstance(effect, LogEntry):
+            if audit:
+                to = records[0].to_configuration
+                logs.append(
+                    AuditRecord(
+                        instance_id,
+                        seq,
+                        None,
+                        EMPTY,
+                        to,
+                        to,
+                        None,
+                        effect.message,
+                        None,
+                        now,
+                        "log",
+                    )
+                )
+        else:
+            item_id = f"{instance_id}:{seq}:{index}"
+            outbox.append(OutboxItem(item_id, instance_id, seq, index, effect))
+    return Changes(records + tuple(logs), timers, tuple(outbox))
+
+
+def timer_changes(before: Snapshot, after: Snapshot) -> tuple[TimerChange, ...]:
+    """Timer-index changes that make the index match ``after.timers``."""
+    old, new = before.timers, after.timers
+    if old is new or not (old or new):
+        return ()
+    out = [TimerChange(tid, t.due) for tid, t in new.items() if old.get(tid) != t]
+    out.extend(TimerChange(tid, None) for tid in old if tid not in new)
+    return tuple(out)

@@ -1,0 +1,256 @@
+"""The engine's inner loop: step, commit one unit of work, then run the work it leads to.
+
+Effects are performed synchronously, in order, after the step that asked for them was
+committed; whatever they lead to (task outcomes, events for other instances, children to
+start) is queued and processed as further steps, each its own unit of work. A refused
+follow-up event is logged and dropped (a finished child may rightly refuse its parent's
+event); any other failure is collected and reported to the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, Protocol
+
+from engine.errors import StatewiseError
+from engine.runtime import Clock, Event, EventRefused, InstanceInfo, MacroStep
+from engine.service.commit import EMPTY, SYSTEM, AuditInfo, unit_of_work
+from engine.service.effects import Delivery, EffectRunner, SpawnOrder, Work, spawn_done
+from engine.service.registry import ChartRegistry, LoadedChart
+from engine.store.ports import InstanceStore
+from engine.store.records import (
+    ACTIVE,
+    DONE,
+    NO_CHANGES,
+    AuditRecord,
+    Changes,
+    DueTimer,
+    InstanceRecord,
+    OutboxItem,
+    TimerChange,
+)
+
+__all__ = ["Core", "StepListener"]
+
+log = logging.getLogger("statewise.engine")
+
+#: how many follow-up items one call may process before it stops (a ping-pong guard)
+MAX_CASCADE = 10_000
+
+
+class StepListener(Protocol):
+    """Called after every committed step (coverage, metrics, tracing)."""
+
+    def __call__(self, instance: InstanceInfo, step: MacroStep) -> None: ...
+
+
+class Core:
+    def __init__(
+        self,
+        store: InstanceStore,
+        clock: Clock,
+        registry: ChartRegistry,
+        runner: EffectRunner,
+        listeners: Sequence[StepListener] = (),
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.registry = registry
+        self.runner = runner
+        self.listeners = tuple(listeners)
+        self.audit = bool(getattr(store, "keeps_audit", True))
+        #: committed work not yet performed, drained by the call that filled it
+        self.queue: deque[Work] = deque()
+        #: the follow-ups of the step being processed; they go to the front of the queue
+        self.batch: list[Work] = []
+
+    def create(
+        self,
+        loaded: LoadedChart,
+        context: Mapping[str, Any],
+        key: str | None,
+        *,
+        parent: str | None = None,
+        spawn: str | None = None,
+    ) -> InstanceRecord:
+        self.registry.check_references(loaded)
+        chart = loaded.chart
+        now = self.clock.now()
+        iid = self.store.new_id()
+        instance = InstanceInfo(iid, key, chart.id, chart.version, parent)
+        step = loaded.interpreter.start(context, now, instance=instance)
+        changes = unit_of_work(
+            iid, 1, step, now, loaded.leaves, AuditInfo("start"), audit=self.audit
+        )
+        status = DONE if step.after.done else ACTIVE
+        record = InstanceRecord(instance, step.after, status, 1, now, now, spawn)
+        record = self.store.create(record, changes)
+        self.batch.extend(changes.outbox)
+        self._notify(instance, step)
+        return record
+
+    def apply(
+        self,
+        record: InstanceRecord,
+        loaded: LoadedChart,
+        event: Event,
+        who: AuditInfo,
+        now: datetime | None = None,
+    ) -> InstanceRecord:
+        """One step of ``record`` on ``event``, committed. Runtime errors propagate unchanged."""
+        when = self.clock.now() if now is None else now
+        instance = record.info
+        step = loaded.interpreter.step(record.snapshot, event, when, instance=instance)
+        after = step.after
+        if not step.microsteps and not step.effects:  # ignored on purpose
+            return record  # nothing to save
+        iid, version = instance.id, record.row_version
+        changes = unit_of_work(iid, version + 1, step, when, loaded.leaves, who, audit=self.audit)
+        status = DONE if after.done else ACTIVE
+        new = self.store.save(
+            iid, after, status=status, expected_version=version, time=when, changes=changes
+        )
+        if changes is not NO_CHANGES and changes.outbox:
+            self.batch.extend(changes.outbox)
+        if status is DONE and record.status is not DONE and record.spawn is not None:
+            done = spawn_done(self.store, new)
+            if done is not None:
+                self.batch.append(done)
+        if self.listeners:
+            self._notify(instance, step)
+        return new
+
+    def note(
+        self, record: InstanceRecord, loaded: LoadedChart, text: str, actor: str | None
+    ) -> None:
+        """An audit note as its own unit of work; the snapshot stays as it is."""
+        now = self.clock.now()
+        here = loaded.leaves(record.snapshot.configuration)
+        version = record.row_version
+        line = AuditRecord(
+            record.id, version + 1, None, EMPTY, here, here, actor, text, None, now, "note"
+        )
+        self.store.save(
+            record.id,
+            record.snapshot,
+            status=record.status,
+            expected_version=version,
+            time=now,
+            changes=Changes(audit=(line,)),
+        )
+
+    def _notify(self, instance: InstanceInfo, step: MacroStep) -> None:
+        for listener in self.listeners:
+            listener(instance, step)
+
+    # -- timers -----------------------------------------------------------------------
+    def fire(self, due: DueTimer) -> bool:
+        """Fire one due timer as its own unit of work; False when it no longer applies."""
+        record = self.store.load(due.instance_id)
+        loaded = self.registry.get(record.chart, record.version)
+        timer = record.snapshot.timers.get(due.timer_id)
+        if timer is None or timer.due != due.due:  # the index is behind the snapshot: resync
+            self._consume(record, TimerChange(due.timer_id, None if timer is None else timer.due))
+            return False
+        event = Event(timer.event, timer.data, origin="timer")
+        try:
+            new = self.apply(record, loaded, event, SYSTEM, now=due.due)
+        except EventRefused as exc:
+            log.info("timer %s of %s refused: %s", timer.event, record.id, exc)
+            self._consume(record, TimerChange(due.timer_id, None))
+            return False
+        if due.timer_id in new.snapshot.timers and new.snapshot.timers[due.timer_id] == timer:
+            self._consume(new, TimerChange(due.timer_id, None))  # fired timers never stay pending
+        return True
+
+    def _consume(self, record: InstanceRecord, change: TimerChange) -> None:
+        snapshot = record.snapshot
+        if change.due is None and change.timer_id in snapshot.timers:
+            timers = {k: v for k, v in snapshot.timers.items() if k != change.timer_id}
+            snapshot = replace(snapshot, timers=timers)
+        self.store.save(
+            record.id,
+            snapshot,
+            status=record.status,
+            expected_version=record.row_version,
+            time=record.updated,
+            changes=Changes(timers=(change,)),
+        )
+
+    # -- the work queue ---------------------------------------------------------------
+    @property
+    def pending(self) -> bool:
+        return bool(self.batch or self.queue)
+
+    def drain(self) -> list[Exception]:
+        """Process queued work until none is left; return the failures.
+
+        Depth first: what one piece of work leads to is done before the work queued
+        after it, so the effects of a step keep their causal order (a child's event to
+        its parent arrives before the parent hears that all children are done).
+        """
+        queue = self.queue
+        batch = self.batch
+        queue.extendleft(reversed(batch))
+        batch.clear()
+        failures: list[Exception] = []
+        budget = MAX_CASCADE
+        while queue:
+            budget -= 1
+            if budget < 0:
+                failures.append(
+                    StatewiseError(f"more than {MAX_CASCADE} follow-up steps in one call; stopped")
+                )
+                queue.clear()
+                batch.clear()
+                break
+            work = queue.popleft()
+            try:
+                if isinstance(work, OutboxItem):
+                    self._perform(work)
+                elif isinstance(work, Delivery):
+                    self._deliver(work)
+                else:
+                    self._spawn(work)
+            except StatewiseError as exc:
+                log.warning("effect failed: %s", exc)
+                failures.append(exc)
+            if batch:
+                queue.extendleft(reversed(batch))
+                batch.clear()
+        return failures
+
+    def _perform(self, item: OutboxItem) -> None:
+        record = self.store.load(item.instance_id)
+        loaded = self.registry.get(record.chart, record.version)
+        try:
+            follow = self.runner.perform(item, record, loaded.chart)
+        except StatewiseError as exc:
+            self.store.outbox_failed(item.id, str(exc))
+            raise
+        self.store.outbox_done(item.id)
+        self.batch.extend(follow)
+
+    def _deliver(self, delivery: Delivery) -> None:
+        record = self.store.load(delivery.instance_id)
+        loaded = self.registry.get(record.chart, record.version)
+        try:
+            self.apply(record, loaded, delivery.event, SYSTEM)
+        except EventRefused as exc:
+            log.warning("%s refused %s: %s", record.id, delivery.event.name, exc)
+
+    def _spawn(self, order: SpawnOrder) -> None:
+        loaded = self.registry.latest(order.effect.chart)
+        children = [
+            self.create(loaded, spec.context, spec.key, parent=order.parent, spawn=order.tag)
+            for spec in order.effect.children
+        ]
+        if all(c.status == DONE for c in children):  # also when there were none
+            event = Event(
+                f"done.spawn.{order.effect.spawn_id}", {"count": len(children)}, origin="platform"
+            )
+            self.batch.append(Delivery(order.parent, event))

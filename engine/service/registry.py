@@ -1,0 +1,192 @@
+"""The charts an engine runs: one interpreter per chart version, and what each chart needs.
+
+A chart is checked when it is registered: every task it declares or calls needs a handler,
+every notification channel it uses needs a transport. Charts it spawns or sends events to
+must be registered by the time its first instance starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from engine.errors import StatewiseError
+from engine.model import Action, Chart, If, Notify, Send, Spawn, StartTask
+from engine.runtime import Interpreter
+from engine.service.instance import leaf_states
+
+if TYPE_CHECKING:
+    from engine.expr import FunctionRegistry
+    from engine.runtime import InstanceInfo
+
+__all__ = [
+    "ChartRegistry",
+    "ConfigurationError",
+    "LoadedChart",
+    "Needs",
+    "TaskHandler",
+    "chart_actions",
+    "chart_needs",
+]
+
+
+class ConfigurationError(StatewiseError):
+    """The engine is not set up for a chart: a task handler, transport or chart is missing."""
+
+
+class TaskHandler(Protocol):
+    """Runs a task for a chart. Return its result, raise to fail it, or return ``None`` when
+    the outcome will arrive later (then send ``done.invoke.<task>`` yourself)."""
+
+    def __call__(
+        self, input: Mapping[str, Any], /, *, idempotency_key: str, instance: InstanceInfo
+    ) -> Mapping[str, Any] | None: ...
+
+
+def _walk(actions: tuple[Action, ...]) -> Iterator[Action]:
+    for a in actions:
+        yield a
+        if isinstance(a, If):
+            yield from _walk(a.then)
+            yield from _walk(a.otherwise)
+
+
+def chart_actions(chart: Chart) -> Iterator[Action]:
+    """Every action of a chart: entry, exit and transition actions, nested ``if`` included."""
+    for state in chart.states.values():
+        yield from _walk(state.entry)
+        yield from _walk(state.exit)
+        for t in state.transitions:
+            yield from _walk(t.actions)
+
+
+@dataclass(frozen=True, slots=True)
+class Needs:
+    """What running a chart takes: task handlers, transports and other charts."""
+
+    tasks: frozenset[str]
+    channels: frozenset[str]
+    charts: frozenset[str]
+
+
+def chart_needs(chart: Chart) -> Needs:
+    tasks = set(chart.tasks)
+    channels: set[str] = set()
+    charts: set[str] = set()
+    for state in chart.states.values():
+        tasks.update(i.task for i in state.invoke)
+    for a in chart_actions(chart):
+        if isinstance(a, StartTask):
+            tasks.add(a.task)
+        elif isinstance(a, Notify):
+            channels.add(a.channel)
+        elif isinstance(a, Spawn):
+            charts.add(a.chart)
+        elif isinstance(a, Send) and a.target.kind == "related" and a.target.chart:
+            charts.add(a.target.chart)
+    charts.discard(chart.id)
+    return Needs(frozenset(tasks), frozenset(channels), frozenset(charts))
+
+
+@dataclass(slots=True)
+class LoadedChart:
+    """A registered chart, its interpreter and the chart ids it depends on."""
+
+    chart: Chart
+    interpreter: Interpreter
+    needs_charts: frozenset[str]
+    checked: bool = False
+    _leaves: dict[frozenset[str], tuple[str, ...]] = field(default_factory=dict)
+
+    def leaves(self, configuration: frozenset[str]) -> tuple[str, ...]:
+        """Leaf states of a configuration, cached (configurations repeat a lot)."""
+        found = self._leaves.get(configuration)
+        if found is None:
+            found = self._leaves[configuration] = leaf_states(self.chart, configuration)
+        return found
+
+
+class ChartRegistry:
+    def __init__(
+        self,
+        *,
+        tasks: Mapping[str, TaskHandler],
+        channels: frozenset[str],
+        functions: FunctionRegistry | None = None,
+    ) -> None:
+        self._tasks = tasks
+        self._channels = channels
+        self._functions = functions
+        self._charts: dict[tuple[str, int], LoadedChart] = {}
+        self._latest: dict[str, LoadedChart] = {}
+
+    def __iter__(self) -> Iterator[LoadedChart]:
+        return iter(self._charts.values())
+
+    def register(self, chart: Chart) -> LoadedChart:
+        known = self._charts.get((chart.id, chart.version))
+        if known is not None:
+            if known.chart is chart or (
+                chart.source_hash and known.chart.source_hash == chart.source_hash
+            ):
+                return known
+            raise ConfigurationError(
+                f"chart {chart.id!r} version {chart.version} is already registered with a "
+                "different definition; give the changed chart a new version"
+            )
+        needs = chart_needs(chart)
+        self._check_setup(chart, needs)
+        loaded = LoadedChart(chart, Interpreter(chart, functions=self._functions), needs.charts)
+        self._charts[(chart.id, chart.version)] = loaded
+        latest = self._latest.get(chart.id)
+        if latest is None or latest.chart.version < chart.version:
+            self._latest[chart.id] = loaded
+        return loaded
+
+    def _check_setup(self, chart: Chart, needs: Needs) -> None:
+        problems = []
+        missing_tasks = sorted(needs.tasks - set(self._tasks))
+        if missing_tasks:
+            problems.append(
+                f"no handler for task(s) {', '.join(missing_tasks)}; "
+                "pass tasks={name: handler} to Engine"
+            )
+        missing_channels = sorted(needs.channels - self._channels)
+        if missing_channels:
+            problems.append(
+                f"no transport for channel(s) {', '.join(missing_channels)}; "
+                "pass transports={channel: Transport} to Engine (LogTransport or MemoryTransport)"
+            )
+        if problems:
+            raise ConfigurationError(f"chart {chart.id!r}: " + "; ".join(problems))
+
+    def check_references(self, loaded: LoadedChart) -> None:
+        """Before the first start: every chart this one spawns or sends to is registered."""
+        if loaded.checked:
+            return
+        missing = sorted(c for c in loaded.needs_charts if c not in self._latest)
+        if missing:
+            raise ConfigurationError(
+                f"chart {loaded.chart.id!r} spawns or sends events to chart(s) "
+                f"{', '.join(missing)}, which are not registered; pass them in charts=[...] "
+                "or call Engine.register()"
+            )
+        loaded.checked = True
+
+    def get(self, chart_id: str, version: int) -> LoadedChart:
+        found = self._charts.get((chart_id, version))
+        if found is None:
+            raise ConfigurationError(f"chart {chart_id!r} version {version} is not registered")
+        return found
+
+    def latest(self, chart_id: str) -> LoadedChart:
+        found = self._latest.get(chart_id)
+        if found is None:
+            known = ", ".join(sorted(self._latest)) or "none"
+            raise ConfigurationError(f"chart {chart_id!r} is not registered (registered: {known})")
+        return found
+
+    def resolve(self, chart: Chart | str) -> LoadedChart:
+        """A Chart value is registered on the fly; an id names the latest registered version."""
+        return self.latest(chart) if isinstance(chart, str) else self.register(chart)

@@ -1,0 +1,127 @@
+"""What the engine needs from persistence: the :class:`InstanceStore` port.
+
+One call, one unit of work: :meth:`InstanceStore.create` and :meth:`InstanceStore.save`
+store the new snapshot together with its audit records, timer index changes and outbox
+items, atomically (a SQL store runs them in one transaction). ``save`` checks the row
+version it is given (optimistic locking) and raises :class:`ConcurrentUpdate` when another
+writer got there first; nothing is changed then.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from engine.errors import StatewiseError
+from engine.store.records import (
+    AuditRecord,
+    Changes,
+    DueTimer,
+    InstanceRecord,
+    InstanceStatus,
+    OutboxItem,
+)
+
+if TYPE_CHECKING:
+    from engine.runtime import Snapshot
+
+__all__ = [
+    "ConcurrentUpdate",
+    "DuplicateKey",
+    "InstanceNotFound",
+    "InstanceStore",
+    "StoreError",
+]
+
+
+class StoreError(StatewiseError):
+    """Root of the errors a store raises."""
+
+
+class InstanceNotFound(StoreError, LookupError):
+    def __init__(self, instance_id: str) -> None:
+        self.instance_id = instance_id
+        super().__init__(f"no instance with id {instance_id!r}")
+
+
+class DuplicateKey(StoreError):
+    """An instance of the same chart already has this business key."""
+
+    def __init__(self, chart: str, key: str, existing: str) -> None:
+        self.chart, self.key, self.existing = chart, key, existing
+        super().__init__(f"chart {chart!r} already has an instance with key {key!r} ({existing})")
+
+
+class ConcurrentUpdate(StoreError):
+    """The instance changed since it was loaded (optimistic lock); nothing was saved."""
+
+    def __init__(self, instance_id: str, expected: int, actual: int) -> None:
+        self.instance_id, self.expected, self.actual = instance_id, expected, actual
+        super().__init__(
+            f"instance {instance_id!r} was changed concurrently "
+            f"(expected row version {expected}, found {actual})"
+        )
+
+
+class InstanceStore(Protocol):
+    """Persistence of instances, their audit trail, timer index and outbox."""
+
+    def new_id(self) -> str:
+        """A fresh, unused instance id."""
+        ...
+
+    def create(self, record: InstanceRecord, changes: Changes) -> InstanceRecord:
+        """Insert a new instance (``row_version`` 1) with its unit of work.
+
+        Raises :class:`DuplicateKey` when ``record.key`` is taken for ``record.chart``.
+        """
+        ...
+
+    def load(self, instance_id: str) -> InstanceRecord:
+        """The stored instance; :class:`InstanceNotFound` if there is none."""
+        ...
+
+    def save(
+        self,
+        instance_id: str,
+        snapshot: Snapshot,
+        *,
+        status: InstanceStatus,
+        expected_version: int,
+        time: datetime,
+        changes: Changes,
+    ) -> InstanceRecord:
+        """Replace the snapshot if the row version is still ``expected_version``.
+
+        Stores ``changes`` in the same unit of work and returns the new record
+        (``row_version`` = ``expected_version + 1``). Raises :class:`ConcurrentUpdate`.
+        """
+        ...
+
+    def find(self, chart: str, key: str) -> InstanceRecord | None:
+        """The instance of ``chart`` with business key ``key``, if any."""
+        ...
+
+    def children(self, instance_id: str) -> tuple[InstanceRecord, ...]:
+        """The instances whose parent is ``instance_id``, in creation order."""
+        ...
+
+    def due(self, now: datetime, limit: int = 100) -> tuple[DueTimer, ...]:
+        """Up to ``limit`` timers due at or before ``now``, earliest first (not removed)."""
+        ...
+
+    def history(self, instance_id: str) -> tuple[AuditRecord, ...]:
+        """The audit trail of an instance, oldest first."""
+        ...
+
+    def pending_outbox(self, limit: int = 100) -> tuple[OutboxItem, ...]:
+        """Effects committed but not yet performed (or failed), oldest first."""
+        ...
+
+    def outbox_done(self, item_id: str) -> None:
+        """Mark an outbox item as performed."""
+        ...
+
+    def outbox_failed(self, item_id: str, error: str) -> None:
+        """Record a failed attempt; the item stays pending."""
+        ...
