@@ -19,7 +19,14 @@ from typing import Any, Protocol
 from engine.errors import StatewiseError
 from engine.runtime import Clock, Event, EventRefused, InstanceInfo, MacroStep
 from engine.service.commit import EMPTY, SYSTEM, AuditInfo, unit_of_work
-from engine.service.effects import Delivery, EffectRunner, SpawnOrder, Work, spawn_done
+from engine.service.effects import (
+    Delivery,
+    EffectRunner,
+    SpawnOrder,
+    StartOrder,
+    Work,
+    spawn_done,
+)
 from engine.service.registry import ChartRegistry, LoadedChart
 from engine.store.ports import InstanceStore
 from engine.store.records import (
@@ -214,6 +221,8 @@ class Core:
                     self._perform(work)
                 elif isinstance(work, Delivery):
                     self._deliver(work)
+                elif isinstance(work, StartOrder):
+                    self._start_new(work)
                 else:
                     self._spawn(work)
             except StatewiseError as exc:
@@ -242,6 +251,11 @@ class Core:
             self.apply(record, loaded, delivery.event, SYSTEM)
         except EventRefused as exc:
             log.warning("%s refused %s: %s", record.id, delivery.event.name, exc)
+
+    def _start_new(self, order: StartOrder) -> None:
+        """A ``start`` action: a new top-level instance of the latest version of the chart."""
+        loaded = self.registry.latest(order.effect.chart)
+        self.create(loaded, order.effect.context, order.effect.key, parent=None, spawn=None)
 
     def _spawn(self, order: SpawnOrder) -> None:
         loaded = self.registry.latest(order.effect.chart)

@@ -19,6 +19,7 @@ from engine.runtime import (
     EventForInstance,
     NotifyRequested,
     SpawnRequested,
+    StartRequested,
     TaskRequested,
 )
 from engine.store.ports import InstanceStore
@@ -73,7 +74,15 @@ class SpawnOrder:
     effect: SpawnRequested
 
 
-Work = OutboxItem | Delivery | SpawnOrder
+@dataclass(frozen=True, slots=True)
+class StartOrder:
+    """A new, independent instance to start for a ``start`` action of ``origin``."""
+
+    origin: str
+    effect: StartRequested
+
+
+Work = OutboxItem | Delivery | SpawnOrder | StartOrder
 
 
 def spawn_done(store: InstanceStore, child: InstanceRecord) -> Delivery | None:
@@ -110,6 +119,8 @@ class EffectRunner:
             return self._task(effect, record, item.id)
         if isinstance(effect, SpawnRequested):
             return [SpawnOrder(record.id, f"{effect.spawn_id}@{item.seq}", effect)]
+        if isinstance(effect, StartRequested):
+            return [StartOrder(record.id, effect)]
         if isinstance(effect, EventForInstance):
             return self._route(effect, record)
         raise StatewiseError(f"unknown effect {type(effect).__name__}")  # pragma: no cover
