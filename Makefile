@@ -12,9 +12,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## The main job: validate the shipped definitions (the demo grows with the engine).
+## The main job: validate the shipped definitions, run their scenarios, live through an order.
 demo: $(STAMP)
 	$(BIN)/statewise validate definitions/
+	$(BIN)/statewise test definitions/ --quiet --no-coverage
+	$(BIN)/statewise demo
 
 ## The test suite (the command CI runs).
 test: $(STAMP)
@@ -30,6 +32,12 @@ lint: $(STAMP)
 ## Benchmarks; results are written to docs/performance.md.
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+## The documentation site: generated flow pages (docs/flows/) + mkdocs build --strict into site/.
+docs: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[docs]'
+	$(BIN)/statewise docs definitions/ -o docs/flows
+	$(BIN)/mkdocs build --strict
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -19,7 +19,7 @@ from engine.cli.common import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, Parser
 __all__ = ["main"]
 
 #: The command modules, in the order `--help` lists them.
-COMMANDS = ("validate", "test", "render", "diff", "docs")
+COMMANDS = ("validate", "demo", "test", "render", "diff", "docs")
 
 
 def build_parser() -> argparse.ArgumentParser:
