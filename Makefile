@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,docs]'
 	touch $(STAMP)
 
 ## The main job: validate the shipped definitions, run their scenarios, live through an order.
@@ -31,11 +31,11 @@ lint: $(STAMP)
 
 ## Benchmarks; results are written to docs/performance.md.
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/run.py
 
 ## The documentation site: generated flow pages (docs/flows/) + mkdocs build --strict into site/.
 docs: $(STAMP)
-	$(BIN)/pip install --quiet -e '.[docs]'
 	$(BIN)/statewise docs definitions/ -o docs/flows
 	$(BIN)/mkdocs build --strict
 
