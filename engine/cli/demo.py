@@ -90,7 +90,9 @@ class _Story:
 
 
 def _task(name: str, say: _Story) -> Any:
-    def handler(data: Mapping[str, Any], *, idempotency_key: str, instance: Any) -> Mapping[str, Any]:
+    def handler(
+        data: Mapping[str, Any], *, idempotency_key: str, instance: Any
+    ) -> Mapping[str, Any]:
         say.line(f"⚙ task {name} for {instance.key} {dict(data) if data else ''}".rstrip())
         return TASK_RESULTS[name]
 
