@@ -9,15 +9,13 @@ exactly that event, ``payment.*`` matches ``payment`` and every event below it, 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from engine.analysis.overlap import covers
 from engine.errors import Diagnostic, Severity
 from engine.model import (
-    Action,
     Chart,
-    If,
     Notify,
     Raise,
     Send,
@@ -41,22 +39,6 @@ class Usage:
     templates: set[str] = field(default_factory=set)  # templates used by notify
 
 
-def _walk(actions: Iterable[Action]) -> Iterator[Action]:
-    for a in actions:
-        yield a
-        if isinstance(a, If):
-            yield from _walk(a.then)
-            yield from _walk(a.otherwise)
-
-
-def _all_actions(chart: Chart) -> Iterator[Action]:
-    for s in chart.states.values():
-        yield from _walk(s.entry)
-        yield from _walk(s.exit)
-        for t in s.transitions:
-            yield from _walk(t.actions)
-
-
 def _can_complete(chart: Chart, sid: str) -> bool:
     """Does ``sid`` ever raise ``done.state.<sid>``: a compound with a final child, or a
     parallel state whose every region is final or has a final child?"""
@@ -78,7 +60,7 @@ def _to_self(send: Send, chart: Chart) -> bool:
 
 def collect_usage(chart: Chart) -> Usage:
     u = Usage(sendable=set(chart.events))
-    for a in _all_actions(chart):
+    for a in chart.actions():
         if isinstance(a, Raise) or (isinstance(a, Send) and _to_self(a, chart)):
             u.sendable.add(a.event)
         elif isinstance(a, StartTask):

@@ -36,6 +36,9 @@ from engine.model.actions import (
 from engine.model.actions import (
     StartTask as StartTask,
 )
+from engine.model.actions import (
+    walk_actions as walk_actions,
+)
 from engine.model.chart import (
     Chart as Chart,
 )
@@ -130,4 +133,5 @@ __all__ = [
     "TransitionKind",
     "Trigger",
     "matches",
+    "walk_actions",
 ]

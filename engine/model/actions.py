@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from engine.model.expression import Expression
@@ -20,6 +21,7 @@ __all__ = [
     "Spawn",
     "StartInstance",
     "StartTask",
+    "walk_actions",
 ]
 
 
@@ -126,3 +128,12 @@ class Log:
 
 
 Action = Assign | If | Raise | Send | Cancel | Notify | StartTask | Spawn | StartInstance | Log
+
+
+def walk_actions(actions: Iterable[Action]) -> Iterator[Action]:
+    """Every action of a list, depth first, the branches of ``if`` included."""
+    for a in actions:
+        yield a
+        if isinstance(a, If):
+            yield from walk_actions(a.then)
+            yield from walk_actions(a.otherwise)

@@ -9,6 +9,7 @@ from types import MappingProxyType
 from typing import Any
 
 from engine.expr.types import EMPTY_RECORD, RecordType
+from engine.model.actions import Action, walk_actions
 from engine.model.declarations import Calendar, EventDecl, Rule, TaskDecl, TemplateDecl
 from engine.model.states import ROOT, State, StateKind
 from engine.model.transitions import Transition
@@ -92,6 +93,14 @@ class Chart:
     def transitions(self) -> Iterator[Transition]:
         for state in self.states.values():
             yield from state.transitions
+
+    def actions(self) -> Iterator[Action]:
+        """Every action of the chart: entry, exit and transition actions, ``if`` branches too."""
+        for state in self.states.values():
+            yield from walk_actions(state.entry)
+            yield from walk_actions(state.exit)
+            for t in state.transitions:
+                yield from walk_actions(t.actions)
 
     def atomic_states(self) -> tuple[State, ...]:
         return tuple(s for s in self.states.values() if s.is_atomic)

@@ -18,7 +18,7 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, meta
 from jinja2.sandbox import SandboxedEnvironment
 
 from engine.errors import Diagnostic, Severity
-from engine.model import Action, Chart, If, Notify, TemplateDecl
+from engine.model import Chart, Notify, TemplateDecl
 from engine.source import Span
 
 __all__ = ["ALWAYS_AVAILABLE", "check_templates", "environment", "render"]
@@ -34,21 +34,10 @@ def environment() -> SandboxedEnvironment:
     )
 
 
-def _walk(actions: tuple[Action, ...]) -> Iterator[Action]:
-    for a in actions:
-        yield a
-        if isinstance(a, If):
-            yield from _walk(a.then)
-            yield from _walk(a.otherwise)
-
-
 def notify_actions(chart: Chart) -> Iterator[Notify]:
-    for state in chart.states.values():
-        lists = [state.entry, state.exit, *(t.actions for t in state.transitions)]
-        for actions in lists:
-            for a in _walk(actions):
-                if isinstance(a, Notify):
-                    yield a
+    for action in chart.actions():
+        if isinstance(action, Notify):
+            yield action
 
 
 def _span_in(decl: TemplateDecl, line: int) -> Span | None:
