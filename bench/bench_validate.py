@@ -83,7 +83,12 @@ def generate_chart(states: int = 500, transitions: int = 2000, seed: int = 7) ->
                 # Constants vary so that (almost) every guard is a distinct text to parse.
                 n = rng.randint(0, 10_000)
                 guard = rng.choice(
-                    [f"total > {n}", f"mode == 'b' and count != {n}", f"count < {n} or flag", f"total * 2 >= {n}.50"]
+                    [
+                        f"total > {n}",
+                        f"mode == 'b' and count != {n}",
+                        f"count < {n} or flag",
+                        f"total * 2 >= {n}.50",
+                    ]
                 )
                 out_lines.append(f"{indent}    ev{(made + k) % 20}:")
                 out_lines.append(f"{indent}      - target: {target}")
@@ -133,7 +138,12 @@ def main() -> None:
         big_cli_s = _process([statewise, "validate", str(big)], 5)
 
     rows = [
-        ("load + validate, generated chart (in process)", f"{n_states} states, {n_trans} transitions", big_s, 1.0),
+        (
+            "load + validate, generated chart (in process)",
+            f"{n_states} states, {n_trans} transitions",
+            big_s,
+            1.0,
+        ),
         ("`statewise validate` of that chart (whole process)", "", big_cli_s, None),
         ("`statewise --help` (whole process)", "", help_s, 0.15),
         ("`statewise validate` of one small chart (whole process)", "", small_s, 0.6),

@@ -42,10 +42,10 @@ from engine.runtime.effects import (
 )
 from engine.runtime.errors import ActionFailed
 from engine.runtime.run import Run
-from engine.runtime.tables import ActionFn
+from engine.runtime.tables import ActionFn, ScopeFn
 from engine.runtime.values import EMPTY, Event, PendingTimer
 
-__all__ = ["compile_actions", "evaluate_data"]
+__all__ = ["compile_actions", "evaluate_data", "scope_actions"]
 
 DataSpec = tuple[tuple[str, Expression], ...]
 
@@ -91,6 +91,16 @@ def _compile(action: Action, where: str) -> ActionFn:
 
 
 def _assign(action: Assign, where: str) -> ActionFn:
+    on_scope = _assign_scope(action, where)
+
+    def assign(run: Run) -> None:
+        on_scope(run.scope)
+
+    return assign
+
+
+def _assign_scope(action: Assign, where: str) -> ScopeFn:
+    """The assignment as a function of the scope: the context is copied on write."""
     items = []
     for target, value in action.items:
         names = path_of(target.expr) or ()
@@ -99,8 +109,7 @@ def _assign(action: Assign, where: str) -> ActionFn:
     if len(items) == 1 and items[0][0] is not None:
         ((name, _, fn),) = items
 
-        def assign_one(run: Run) -> None:
-            scope = run.scope
+        def assign_one(scope: Scope) -> None:
             try:
                 value = fn(scope)
             except EvaluationError as exc:
@@ -111,8 +120,7 @@ def _assign(action: Assign, where: str) -> ActionFn:
 
         return assign_one
 
-    def assign(run: Run) -> None:
-        scope = run.scope
+    def assign(scope: Scope) -> None:
         try:
             for simple, target, fn in items:
                 value = fn(scope)
@@ -128,23 +136,65 @@ def _assign(action: Assign, where: str) -> ActionFn:
     return assign
 
 
-def _if(action: If, where: str) -> ActionFn:
+def _condition(action: If, where: str) -> Callable[[Scope], bool]:
+    """The ``if`` condition: true or false, anything else fails the action."""
     condition = action.condition.compiled.fn
-    then = compile_actions(action.then, where)
-    otherwise = compile_actions(action.otherwise, where)
     text = action.condition.text
 
-    def if_(run: Run) -> None:
+    def holds(scope: Scope) -> bool:
         try:
-            holds = condition(run.scope)
+            value = condition(scope)
         except EvaluationError as exc:
             raise ActionFailed(exc, where) from exc
-        if holds is not True and holds is not False:
+        if value is not True and value is not False:
             raise ActionFailed(
-                EvaluationError(text, f"the condition is {holds!r}, not true or false"), where
+                EvaluationError(text, f"the condition is {value!r}, not true or false"), where
             )
-        for fn in then if holds else otherwise:
+        return value
+
+    return holds
+
+
+def _if(action: If, where: str) -> ActionFn:
+    holds = _condition(action, where)
+    then = compile_actions(action.then, where)
+    otherwise = compile_actions(action.otherwise, where)
+
+    def if_(run: Run) -> None:
+        for fn in then if holds(run.scope) else otherwise:
             fn(run)
+
+    return if_
+
+
+def scope_actions(actions: tuple[Action, ...], where: str) -> tuple[ScopeFn, ...] | None:
+    """The actions as functions of the scope alone, or None.
+
+    Only ``assign`` (also inside ``if``) needs nothing but the scope: it reads the
+    scope and replaces its context. Any other action (an effect, an event, a timer)
+    needs the whole :class:`Run`, so a transition with one is never run without it.
+    """
+    out: list[ScopeFn] = []
+    for action in actions:
+        if isinstance(action, Assign):
+            out.append(_assign_scope(action, where))
+        elif isinstance(action, If):
+            then = scope_actions(action.then, where)
+            otherwise = scope_actions(action.otherwise, where)
+            if then is None or otherwise is None:
+                return None
+            out.append(_if_scope(_condition(action, where), then, otherwise))
+        else:
+            return None
+    return tuple(out)
+
+
+def _if_scope(
+    holds: Callable[[Scope], bool], then: tuple[ScopeFn, ...], otherwise: tuple[ScopeFn, ...]
+) -> ScopeFn:
+    def if_(scope: Scope) -> None:
+        for fn in then if holds(scope) else otherwise:
+            fn(scope)
 
     return if_
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Protocol, runtime_checkable
 
 __all__ = ["Clock", "ManualClock", "SystemClock"]
@@ -16,12 +17,12 @@ class Clock(Protocol):
 
 
 class SystemClock:
-    """The wall clock."""
+    """The wall clock: ``now()`` is ``datetime.now(UTC)``."""
 
     __slots__ = ()
 
-    def now(self) -> datetime:
-        return datetime.now(UTC)
+    #: ``datetime.now(UTC)`` itself, called without a Python frame in between (hot path)
+    now = staticmethod(partial(datetime.now, UTC))
 
     def __repr__(self) -> str:
         return "SystemClock()"

@@ -15,41 +15,48 @@ enable nothing are discarded, as in SCXML.
 Speed comes from precomputation, never from skipping semantics: per configuration the
 candidate transitions for each event name (:class:`ConfigInfo`), per (configuration,
 transition set, relevant history) the microstep :class:`Plan`; configurations are
-interned so every instance in a state shares one frozenset.
+interned so every instance in a state shares one frozenset. Per (configuration, event
+name) the *moves* of the fast path (:mod:`engine.runtime.fast`): a step that only takes
+one transition whose plan has no work but assignments is done in ``step`` itself, without
+the general machinery (``_general``), and gives the same MacroStep.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from engine.errors import EvaluationError
-from engine.expr import FunctionRegistry
+from engine.expr import FunctionRegistry, Scope
 from engine.expr.types import RecordType
-from engine.model import Calendar, Chart, Timer
-from engine.runtime.actions import compile_actions, evaluate_data
+from engine.model import Chart
+from engine.runtime.actions import compile_actions, scope_actions
 from engine.runtime.blockers import BAD_EVENT_DATA, Blocker, Explanation, ManualAction
-from engine.runtime.calendar import calendar_from_value, due_time, open_days_deadline
 from engine.runtime.data import coerce_context, coerce_event_data, event_data_types
 from engine.runtime.effects import LogEntry
 from engine.runtime.errors import ActionFailed, EventRefused, MicrostepLimitExceeded, RuleBroken
 from engine.runtime.explain import done_blocker, explanation, manual_actions
+from engine.runtime.fast import Move, RulesCheck, build_moves
 from engine.runtime.plans import Plan, build_initial_plan, build_plan
 from engine.runtime.run import Run
 from engine.runtime.selection import (
+    MAX_CACHED_EVENTS,
     ConfigInfo,
+    manual_blocker,
     remove_conflicting_transitions,
     select_transitions,
 )
-from engine.runtime.steps import MacroStep, MicroStep
-from engine.runtime.tables import StateInfo, Tables, TransitionInfo
-from engine.runtime.values import EMPTY, Event, InstanceInfo, PendingTimer, Snapshot
-
-#: A timer whose per-instance calendar is not set: it does not start.
-_NO_CALENDAR = object()
+from engine.runtime.steps import MACROSTEP_SLOTS, MacroStep, MicroStep, new_macrostep
+from engine.runtime.tables import Tables, TransitionInfo
+from engine.runtime.timers import start_invocations, start_timer
+from engine.runtime.values import EMPTY, SNAPSHOT_SLOTS, Event, InstanceInfo, Snapshot
 
 __all__ = ["Interpreter"]
+
+_new = object.__new__
+_configuration, _context, _history, _timers, _done = SNAPSHOT_SLOTS
+_event, _before, _after, _microsteps, _effects = MACROSTEP_SLOTS
 
 
 class Interpreter:
@@ -66,12 +73,13 @@ class Interpreter:
         #: the registry the chart's expressions were compiled with (kept for callers)
         self.functions = functions
         self.max_microsteps = max_microsteps
-        self.tables = Tables(chart, compile_actions)
+        self.tables = Tables(chart, compile_actions, scope_actions)
         self._configs: dict[frozenset[str], frozenset[str]] = {}
         self._infos: dict[frozenset[str], ConfigInfo] = {}
         self._plans: dict[tuple[Any, ...], Plan] = {}
         self._data_types: dict[str, RecordType] = event_data_types(chart)
         self._initial = build_initial_plan(self.tables, self._intern)
+        self._rules: RulesCheck | None = self._check_rules if chart.rules else None
 
     def __repr__(self) -> str:
         return f"Interpreter({self.chart!r})"
@@ -100,6 +108,24 @@ class Interpreter:
             self._plans[key] = plan
         return plan
 
+    def _plan_of(self, configuration: frozenset[str], t: TransitionInfo) -> Plan:
+        """The plan of ``t`` alone, which has no history targets (the same cache entry)."""
+        key = (configuration, t)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = build_plan(self.tables, configuration, (t,), EMPTY, self._intern)
+            self._plans[key] = plan
+        return plan
+
+    def _moves(self, info: ConfigInfo, name: str) -> tuple[Move, ...]:
+        if self.max_microsteps < 1:
+            return ()  # the one microstep is already too many: the general path raises
+        moves = build_moves(self.tables, info, name, self._plan_of, self._info)
+        if len(info.moves) >= MAX_CACHED_EVENTS:
+            info.moves.clear()
+        info.moves[name] = moves
+        return moves
+
     # -- the public operations ----------------------------------------------------------
     def start(
         self, context: Mapping[str, Any], now: datetime, *, instance: InstanceInfo
@@ -119,12 +145,77 @@ class Interpreter:
         MicrostepLimitExceeded; the input snapshot is never changed."""
         if snapshot.done:
             raise EventRefused(event, (done_blocker(snapshot, self.tables),))
-        record = self._data_types.get(event.name)
+        name = event.name
+        record = self._data_types.get(name)
         if record is not None:
             event = self._typed(event, record)
         info = self._infos.get(snapshot.configuration)
         if info is None:
             info = self._info(snapshot.configuration)
+        moves = info.moves.get(name)
+        if moves is None:
+            moves = self._moves(info, name)
+        if not moves or event.origin == "timer":
+            return self._general(snapshot, event, now, instance, info)
+        # The fast path (see fast.py): one candidate chain, decided by guards alone.
+        scope: Scope | None = None
+        rules = self._rules
+        for move in moves:
+            if move.manual is not None and manual_blocker(move.transition, event) is not None:
+                continue
+            guard = move.guard
+            if guard is not None:
+                if scope is None:
+                    scope = Scope(snapshot.context, event.data, now, info.in_state)
+                try:
+                    if guard(scope) is not True:
+                        continue
+                except EvaluationError:
+                    break  # false, and the general path logs why: it takes the step
+            plan = move.plan
+            if plan is None or (move.final and snapshot.timers):
+                break  # more than assignments to do (or pending timers to cancel at the end)
+            context = snapshot.context
+            if move.actions or rules is not None:
+                if scope is None:
+                    scope = Scope(context, event.data, now, move.middle_in)
+                else:
+                    scope.in_state = move.middle_in
+                for fn in move.actions:
+                    fn(scope)
+                if rules is not None:
+                    scope.in_state = move.after_in
+                    rules(scope)
+                context = scope.context
+            last, micro = move.micro
+            if last is not event:
+                micro = (MicroStep(event, plan.models, plan.exited, plan.entered),)
+                move.micro = (event, micro)
+            # Snapshot(...) and MacroStep(...) with their slots set directly (new_snapshot)
+            after = _new(Snapshot)
+            _configuration(after, move.configuration)
+            _context(after, context)
+            _history(after, snapshot.history)
+            _timers(after, snapshot.timers)
+            _done(after, move.final)
+            step = _new(MacroStep)
+            _event(step, event)
+            _before(step, snapshot)
+            _after(step, after)
+            _microsteps(step, micro)
+            _effects(step, ())
+            return step
+        return self._general(snapshot, event, now, instance, info)
+
+    def _general(
+        self,
+        snapshot: Snapshot,
+        event: Event,
+        now: datetime,
+        instance: InstanceInfo,
+        info: ConfigInfo,
+    ) -> MacroStep:
+        """The step by the general algorithm: selection, microsteps, run to completion."""
         run = Run(self.tables, snapshot, info.configuration, event, now, instance)
         if event.origin == "timer" and snapshot.timers:
             run.consume_timer(event.name)
@@ -255,7 +346,7 @@ class Interpreter:
                 for fn in default.actions:
                     fn(run)
             for t in info.timers:
-                self._start_timer(run, info, t)
+                start_timer(self.chart, run, t)
             if info.invokes:
                 run.to_invoke.append(info.id)
             for name in done:
@@ -265,66 +356,12 @@ class Interpreter:
             run.running = False
         run.microsteps.append(MicroStep(event, plan.models, plan.exited, plan.entered))
 
-    def _start_timer(self, run: Run, info: StateInfo, t: TransitionInfo) -> None:
-        timer = t.transition.timer
-        if timer is None or t.timer_id is None:
-            return
-        where = f"the timer of {t.transition.describe()}"
-        try:
-            found = self._calendar_of(timer, run)
-            if found is _NO_CALENDAR:
-                return  # a per-instance calendar that is not set: the timer does not start
-            calendar = found if isinstance(found, Calendar) else None
-            if timer.delay is not None:
-                wait = timer.delay.compiled.fn(run.scope)
-                if wait is None:
-                    return  # an empty (optional) delay starts no timer
-                if not isinstance(wait, timedelta):
-                    raise EvaluationError(
-                        timer.delay.text, f"the delay is {wait!r}, not a duration"
-                    )
-                try:
-                    due: datetime | None = due_time(run.now, wait, calendar)
-                except ValueError as exc:
-                    raise EvaluationError(timer.delay.text, str(exc)) from None
-            elif timer.open_days is not None:
-                days = timer.open_days.compiled.fn(run.scope)
-                if days is None:
-                    return
-                if isinstance(days, bool) or not isinstance(days, int):
-                    raise EvaluationError(
-                        timer.open_days.text, f"open days is {days!r}, not a whole number"
-                    )
-                if calendar is None:
-                    due = run.now + timedelta(days=days)
-                else:
-                    due = open_days_deadline(run.now, days, calendar)
-            else:
-                due = run.now
-        except EvaluationError as exc:
-            raise ActionFailed(exc, where) from exc
-        if due is None:
-            run.effects.append(
-                LogEntry(f"{where} never fires: calendar '{timer.calendar}' never opens")
-            )
-            return
-        run.schedule(PendingTimer(t.timer_id, timer.event, due))
-
-    def _calendar_of(self, timer: Timer, run: Run) -> Calendar | object | None:
-        """The timer's calendar: declared, from a context field, or :data:`_NO_CALENDAR`."""
-        if timer.calendar_field is not None:
-            value = timer.calendar_field.compiled.fn(run.scope)
-            if value is None:
-                return _NO_CALENDAR
-            return calendar_from_value(value, timer.calendar_field.text)
-        return self.chart.calendars.get(timer.calendar) if timer.calendar else None
-
-    def _check_rules(self, run: Run) -> None:
+    def _check_rules(self, scope: Scope) -> None:
         """Every rule of the chart must hold for the context the step leaves behind."""
         broken = []
         for rule in self.chart.rules:
             try:
-                ok = rule.check.compiled.fn(run.scope)
+                ok = rule.check.compiled.fn(scope)
             except EvaluationError as exc:
                 raise ActionFailed(exc, f"rule `{rule.check.text}`") from exc
             if ok is not True:
@@ -333,27 +370,12 @@ class Interpreter:
             raise RuleBroken(tuple(broken))
 
     def _finish(self, run: Run, event: Event | None) -> MacroStep:
-        if self.chart.rules:
-            self._check_rules(run)
+        if self._rules is not None:
+            self._rules(run.scope)
         if not run.running:
             run.cancel_all()  # the instance is done: nothing may fire any more
         elif run.to_invoke:
-            self._invoke(run)
-        return MacroStep(
+            start_invocations(self.tables, run)
+        return new_macrostep(
             event, run.before, run.snapshot(), tuple(run.microsteps), tuple(run.effects)
         )
-
-    def _invoke(self, run: Run) -> None:
-        """Start the invocations of the states entered in this macrostep and still active."""
-        states = self.tables.states
-        for sid in sorted(set(run.to_invoke), key=lambda s: states[s].order):
-            if sid not in run.config:
-                continue
-            for invoke in states[sid].invokes:
-                try:
-                    data = evaluate_data(invoke.input, run.scope)
-                except EvaluationError as exc:
-                    raise ActionFailed(
-                        exc, f"the input of task '{invoke.task}' of '{sid}'"
-                    ) from exc
-                run.request_task(invoke.task, data)

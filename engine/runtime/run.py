@@ -18,12 +18,12 @@ from engine.errors import EvaluationError
 from engine.expr import Scope
 from engine.runtime.effects import CancelTimer, Effect, LogEntry, ScheduleTimer, TaskRequested
 from engine.runtime.steps import MicroStep
-from engine.runtime.values import EMPTY, Event, InstanceInfo, PendingTimer, Snapshot
+from engine.runtime.values import EMPTY, Event, InstanceInfo, PendingTimer, Snapshot, new_snapshot
 
 if TYPE_CHECKING:
     from engine.runtime.tables import Tables, TransitionInfo
 
-__all__ = ["Run", "step_digest"]
+__all__ = ["Run", "Where", "step_digest"]
 
 
 def step_digest(before: Snapshot, event: Event | None, now: datetime) -> str:
@@ -37,6 +37,24 @@ def step_digest(before: Snapshot, event: Event | None, now: datetime) -> str:
     return hashlib.blake2b(repr(what).encode(), digest_size=6).hexdigest()
 
 
+class Where:
+    """``In('ref')`` against a configuration that changes while a microstep runs.
+
+    The run's :class:`Scope` holds this object, not a method of the run: no reference
+    cycle, so a run is freed as soon as its step returns (the garbage collector never
+    has to find it).
+    """
+
+    __slots__ = ("config", "refs")
+
+    def __init__(self, refs: Mapping[str, str], config: frozenset[str]) -> None:
+        self.refs = refs
+        self.config = config
+
+    def __call__(self, ref: str) -> bool:
+        return self.refs.get(ref, ref) in self.config
+
+
 class Run:
     """Mutable, private to one call of ``start``/``step``; never escapes it."""
 
@@ -44,7 +62,6 @@ class Run:
         "_history_own",
         "_timers_own",
         "before",
-        "config",
         "digest",
         "effects",
         "event",
@@ -62,6 +79,7 @@ class Run:
         "timers",
         "to_invoke",
         "trigger",
+        "where",
     )
 
     def __init__(
@@ -76,12 +94,12 @@ class Run:
         self.tables = tables
         self.refs = tables.refs
         self.before = before
-        self.config = config
+        self.where = where = Where(tables.refs, config)
         self.event = event
         self.trigger = event  # the event that started this macrostep (None: the start)
         self.now = now
         self.instance = instance
-        self.scope = Scope(before.context, event.data if event else EMPTY, now, self.in_state)
+        self.scope = Scope(before.context, event.data if event else EMPTY, now, where)
         self.internal: deque[Event] = deque()  # SCXML internalQueue
         self.effects: list[Effect] = []
         self.microsteps: list[MicroStep] = []
@@ -96,9 +114,18 @@ class Run:
         self.running = True
 
     # -- read by expressions ----------------------------------------------------------
+    @property
+    def config(self) -> frozenset[str]:
+        """The configuration as it is right now (what ``In()`` sees)."""
+        return self.where.config
+
+    @config.setter
+    def config(self, value: frozenset[str]) -> None:
+        self.where.config = value
+
     def in_state(self, ref: str) -> bool:
         """``In('ref')``: the state is in the configuration as it is right now."""
-        return self.refs.get(ref, ref) in self.config
+        return self.where(ref)
 
     def guard_error(self, t: TransitionInfo, exc: EvaluationError) -> None:
         """SCXML treats a guard that cannot be evaluated as false; the trail says so."""
@@ -183,6 +210,6 @@ class Run:
 
     # -- the result --------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
-        return Snapshot(
-            self.config, self.scope.context, self.history, self.timers, not self.running
+        return new_snapshot(
+            self.where.config, self.scope.context, self.history, self.timers, not self.running
         )

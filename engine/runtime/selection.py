@@ -14,14 +14,19 @@ they are computed once per (configuration, event name) and kept in :class:`Confi
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from engine.errors import EvaluationError
 from engine.expr import Scope
 from engine.model import matches
 from engine.runtime.blockers import NOTE_REQUIRED, ROLE_NOT_ALLOWED
 from engine.runtime.configuration import History, compute_exit_set, is_descendant
+from engine.runtime.run import Where
 from engine.runtime.tables import StateInfo, Tables, TransitionInfo
 from engine.runtime.values import Event
+
+if TYPE_CHECKING:
+    from engine.runtime.fast import Move
 
 __all__ = [
     "Chains",
@@ -43,10 +48,21 @@ MAX_CACHED_EVENTS = 512
 class ConfigInfo:
     """What the selection needs to know about one configuration, computed once."""
 
-    __slots__ = ("atomic", "by_event", "configuration", "eventless", "exit_sets", "ignore")
+    __slots__ = (
+        "atomic",
+        "by_event",
+        "configuration",
+        "eventless",
+        "exit_sets",
+        "ignore",
+        "in_state",
+        "moves",
+    )
 
     def __init__(self, tables: Tables, configuration: frozenset[str]) -> None:
         self.configuration = configuration
+        #: In() in this configuration (guards of the fast path read it)
+        self.in_state = Where(tables.refs, configuration)
         self.atomic: tuple[StateInfo, ...] = tuple(
             sorted(
                 (tables.states[s] for s in configuration if tables.states[s].is_atomic),
@@ -61,6 +77,8 @@ class ConfigInfo:
         self.ignore = tuple(ignore)
         #: computeExitSet([t]) for transitions without history targets
         self.exit_sets: dict[TransitionInfo, frozenset[str]] = {}
+        #: event name -> the precomputed candidates of the fast path (see fast.py)
+        self.moves: dict[str, tuple[Move, ...]] = {}
 
     def _chains(
         self, tables: Tables, pick: Callable[[StateInfo], tuple[TransitionInfo, ...]]
@@ -80,6 +98,7 @@ class ConfigInfo:
         if found is None:
             if len(self.by_event) >= MAX_CACHED_EVENTS:
                 self.by_event.clear()
+                self.moves.clear()
             found = self._chains(tables, lambda s: tables.matching(s, event))
             self.by_event[event] = found
         return found

@@ -7,13 +7,15 @@ causes, up to the next stable configuration.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any
 
 from engine.model import Transition
 from engine.runtime.effects import Effect
 from engine.runtime.values import Event, Snapshot
 
-__all__ = ["MacroStep", "MicroStep"]
+__all__ = ["MACROSTEP_SLOTS", "MacroStep", "MicroStep", "new_macrostep"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,3 +53,29 @@ class MacroStep:
     def ignored(self) -> bool:
         """True when the event was ignored on purpose (no microstep ran)."""
         return self.event is not None and not self.microsteps
+
+
+_new = object.__new__
+#: the setters of MacroStep's slots, in field order (for building one without __init__)
+MACROSTEP_SLOTS: tuple[Callable[[MacroStep, Any], None], ...] = tuple(
+    getattr(MacroStep, f.name).__set__ for f in fields(MacroStep)
+)
+_event, _before, _after, _microsteps, _effects = MACROSTEP_SLOTS
+
+
+def new_macrostep(
+    event: Event | None,
+    before: Snapshot,
+    after: Snapshot,
+    microsteps: tuple[MicroStep, ...],
+    effects: tuple[Effect, ...],
+) -> MacroStep:
+    """``MacroStep(event, before, after, microsteps, effects)`` with the slots set
+    directly (see :func:`~engine.runtime.values.new_snapshot`)."""
+    step = _new(MacroStep)
+    _event(step, event)
+    _before(step, before)
+    _after(step, after)
+    _microsteps(step, microsteps)
+    _effects(step, effects)
+    return step

@@ -28,13 +28,17 @@ from engine.model import (
 )
 
 if TYPE_CHECKING:
+    from engine.expr import Scope
     from engine.runtime.run import Run
 
-__all__ = ["ActionFn", "StateInfo", "Tables", "TransitionInfo"]
+__all__ = ["ActionFn", "ScopeFn", "StateInfo", "Tables", "TransitionInfo"]
 
 #: A compiled action: runs against the macrostep's working state.
 ActionFn = Callable[["Run"], None]
 Compile = Callable[[tuple[Action, ...], str], tuple[ActionFn, ...]]
+#: An action that reads and writes nothing but the scope (an ``assign``).
+ScopeFn = Callable[["Scope"], None]
+CompileScope = Callable[[tuple[Action, ...], str], "tuple[ScopeFn, ...] | None"]
 
 
 class TransitionInfo:
@@ -48,13 +52,20 @@ class TransitionInfo:
         "index",
         "internal",
         "manual",
+        "scope_actions",
         "source",
         "targets",
         "timer_id",
         "transition",
     )
 
-    def __init__(self, transition: Transition, index: int, actions: tuple[ActionFn, ...]) -> None:
+    def __init__(
+        self,
+        transition: Transition,
+        index: int,
+        actions: tuple[ActionFn, ...],
+        scope_actions: tuple[ScopeFn, ...] | None = None,
+    ) -> None:
         self.transition = transition
         self.index = index
         self.source = transition.source
@@ -64,6 +75,8 @@ class TransitionInfo:
             transition.guard.compiled.fn if transition.guard is not None else None
         )
         self.actions = actions
+        #: the same actions as functions of the scope alone, when they only assign
+        self.scope_actions = scope_actions
         self.internal = transition.kind is TransitionKind.INTERNAL
         self.manual: Manual | None = transition.manual
         self.timer_id: str | None = None
@@ -140,7 +153,9 @@ class StateInfo:
 class Tables:
     """Every state and transition of a chart, wrapped, in document order."""
 
-    def __init__(self, chart: Chart, compile_actions: Compile) -> None:
+    def __init__(
+        self, chart: Chart, compile_actions: Compile, compile_scope: CompileScope | None = None
+    ) -> None:
         self.chart = chart
         self.states: dict[str, StateInfo] = {}
         self.transitions: list[TransitionInfo] = []
@@ -162,8 +177,12 @@ class Tables:
             info.exit = compile_actions(state.exit, f"exit of {where}")
             wrapped = []
             for t in state.transitions:
+                described = t.describe()
                 ti = TransitionInfo(
-                    t, len(self.transitions), compile_actions(t.actions, t.describe())
+                    t,
+                    len(self.transitions),
+                    compile_actions(t.actions, described),
+                    None if compile_scope is None else compile_scope(t.actions, described),
                 )
                 self.transitions.append(ti)
                 wrapped.append(ti)

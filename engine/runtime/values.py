@@ -7,12 +7,20 @@ did not change (copy on write).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-__all__ = ["EMPTY", "Event", "InstanceInfo", "PendingTimer", "Snapshot"]
+__all__ = [
+    "EMPTY",
+    "SNAPSHOT_SLOTS",
+    "Event",
+    "InstanceInfo",
+    "PendingTimer",
+    "Snapshot",
+    "new_snapshot",
+]
 
 
 class _Empty(Mapping[str, Any]):
@@ -97,3 +105,33 @@ class Snapshot:
 
     def active(self, state_id: str) -> bool:
         return state_id in self.configuration
+
+
+_new = object.__new__
+#: the setters of Snapshot's slots, in field order (for building one without __init__)
+SNAPSHOT_SLOTS: tuple[Callable[[Snapshot, Any], None], ...] = tuple(
+    getattr(Snapshot, f.name).__set__ for f in fields(Snapshot)
+)
+_conf, _ctx, _hist, _timers, _done = SNAPSHOT_SLOTS
+
+
+def new_snapshot(
+    configuration: frozenset[str],
+    context: Mapping[str, Any],
+    history: Mapping[str, tuple[str, ...]],
+    timers: Mapping[str, PendingTimer],
+    done: bool,
+) -> Snapshot:
+    """``Snapshot(configuration, context, history, timers, done)``, in half the time.
+
+    The frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``;
+    this sets the slots directly. Same class, same fields, an equal value: for the
+    runtime's hot path.
+    """
+    snapshot = _new(Snapshot)
+    _conf(snapshot, configuration)
+    _ctx(snapshot, context)
+    _hist(snapshot, history)
+    _timers(snapshot, timers)
+    _done(snapshot, done)
+    return snapshot

@@ -28,6 +28,8 @@ __all__ = ["EMPTY", "SYSTEM", "AuditInfo", "timer_changes", "unit_of_work"]
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
+_new = tuple.__new__
+
 Leaves = Callable[[frozenset[str]], tuple[str, ...]]
 
 
@@ -56,34 +58,36 @@ def unit_of_work(
     now: datetime,
     leaves: Leaves,
     who: AuditInfo,
-    *,
     audit: bool = True,
 ) -> Changes:
     """The changes to save with ``step.after`` as row version ``seq``."""
     effects = step.effects
-    if not audit and not effects:  # the hot path: nothing but a new snapshot
-        old, new = step.before.timers, step.after.timers
-        if old is new or not (old or new):
-            return NO_CHANGES
-    event = step.event
+    start, end = step.before, step.after
     records: tuple[AuditRecord, ...] = ()
     if audit:
-        before = () if who.kind == "start" else leaves(step.before.configuration)
+        event = step.event
         records = (
-            AuditRecord(
-                instance_id,
-                seq,
-                None if event is None else event.name,
-                EMPTY if event is None else event.data,
-                before,
-                leaves(step.after.configuration),
-                who.actor,
-                who.note,
-                who.client_note,
-                now,
-                who.kind,
+            _new(  # AuditRecord(...) without the keyword-capable constructor: hot path
+                AuditRecord,
+                (
+                    instance_id,
+                    seq,
+                    None if event is None else event.name,
+                    EMPTY if event is None else event.data,
+                    () if who.kind == "start" else leaves(start.configuration),
+                    leaves(end.configuration),
+                    who.actor,
+                    who.note,
+                    who.client_note,
+                    now,
+                    who.kind,
+                ),
             ),
         )
+    if not effects:
+        old, new = start.timers, end.timers
+        if old is new or not (old or new):  # the usual step: a new snapshot, one audit line
+            return _new(Changes, (records, (), ())) if records else NO_CHANGES
     timers = timer_changes(step.before, step.after)
     if not effects:
         return Changes(records, timers) if timers else Changes(records)

@@ -45,6 +45,8 @@ __all__ = ["Core", "StepListener"]
 
 log = logging.getLogger("statewise.engine")
 
+_new = tuple.__new__
+
 #: how many follow-up items one call may process before it stops (a ping-pong guard)
 MAX_CASCADE = 10_000
 
@@ -66,6 +68,7 @@ class Core:
     ) -> None:
         self.store = store
         self.clock = clock
+        self._now = clock.now
         self.registry = registry
         self.runner = runner
         self.listeners = tuple(listeners)
@@ -109,14 +112,32 @@ class Core:
         now: datetime | None = None,
     ) -> InstanceRecord:
         """One step of ``record`` on ``event``, committed. Runtime errors propagate unchanged."""
-        when = self.clock.now() if now is None else now
+        when = self._now() if now is None else now
         instance = record.info
         step = loaded.interpreter.step(record.snapshot, event, when, instance=instance)
         after = step.after
         if not step.microsteps and not step.effects:  # ignored on purpose
             return record  # nothing to save
         iid, version = instance.id, record.row_version
-        changes = unit_of_work(iid, version + 1, step, when, loaded.leaves, who, audit=self.audit)
+        before = step.before
+        if step.effects or before.timers is not after.timers or not self.audit:
+            changes = unit_of_work(iid, version + 1, step, when, loaded.leaves, who, self.audit)
+        else:  # the usual step: the unit of work is its audit line (unit_of_work, inlined)
+            leaves, ev = loaded.leaves, step.event
+            line = (
+                iid,
+                version + 1,
+                None if ev is None else ev.name,
+                EMPTY if ev is None else ev.data,
+                () if who.kind == "start" else leaves(before.configuration),
+                leaves(after.configuration),
+                who.actor,
+                who.note,
+                who.client_note,
+                when,
+                who.kind,
+            )
+            changes = _new(Changes, ((_new(AuditRecord, line),), (), ()))
         status = DONE if after.done else ACTIVE
         new = self.store.save(
             iid, after, status=status, expected_version=version, time=when, changes=changes

@@ -99,19 +99,24 @@ class Engine:
         """Process one event as one step; ``EventRefused`` (with blockers) if nothing takes it."""
         record = self.store.load(instance_id)
         info = record.info
-        loaded = self._registry.get(info.chart, info.version)
-        who = (
-            SYSTEM
-            if actor is None and note is None and client_note is None
-            else (AuditInfo("event", actor, note, client_note))
-        )
-        if who is SYSTEM and data is None and roles is None:
-            ev = self._events.get(event) or self._plain_event(event)
+        registry = self._registry
+        loaded = registry.find((info.chart, info.version)) or registry.get(info.chart, info.version)
+        if actor is None and note is None and client_note is None:
+            who = SYSTEM
+            if data is None and roles is None:
+                ev = self._events.get(event) or self._plain_event(event)
+            else:
+                allowed = None if roles is None else frozenset(roles)
+                ev = Event(event, EMPTY if data is None else data, "external", None, allowed)
         else:
+            who = AuditInfo("event", actor, note, client_note)
             allowed = None if roles is None else frozenset(roles)
             ev = Event(event, EMPTY if data is None else data, "external", actor, allowed, note)
-        new = self._core.apply(record, loaded, ev, who)
-        return self._finish(new, loaded) if self._core.pending else Instance(new, loaded.chart)
+        core = self._core
+        new = core.apply(record, loaded, ev, who)
+        if core.batch or core.queue:  # follow-up work: effects, deliveries, children
+            return self._finish(new, loaded)
+        return Instance(new, loaded.chart)
 
     def note(self, instance_id: str, text: str, *, actor: str | None = None) -> None:
         """Add a person's note to the audit trail; the instance itself does not change."""

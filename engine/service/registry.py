@@ -7,7 +7,7 @@ must be registered by the time its first instance starts.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -89,22 +89,36 @@ def chart_needs(chart: Chart) -> Needs:
     return Needs(frozenset(tasks), frozenset(channels), frozenset(charts))
 
 
+class LeafCache(dict[frozenset[str], tuple[str, ...]]):
+    """Configuration -> its leaf states, computed on the first lookup (configurations
+    repeat a lot, and ``cache[configuration]`` of a known one runs no Python code)."""
+
+    __slots__ = ("chart",)
+
+    def __init__(self, chart: Chart) -> None:
+        super().__init__()
+        self.chart = chart
+
+    def __missing__(self, configuration: frozenset[str]) -> tuple[str, ...]:
+        found = self[configuration] = leaf_states(self.chart, configuration)
+        return found
+
+
 @dataclass(slots=True)
 class LoadedChart:
-    """A registered chart, its interpreter and the chart ids it depends on."""
+    """A registered chart, its interpreter and the chart ids it depends on.
+
+    ``leaves(configuration)`` gives the leaf states of a configuration, cached.
+    """
 
     chart: Chart
     interpreter: Interpreter
     needs_charts: frozenset[str]
     checked: bool = False
-    _leaves: dict[frozenset[str], tuple[str, ...]] = field(default_factory=dict)
+    leaves: Callable[[frozenset[str]], tuple[str, ...]] = field(init=False)
 
-    def leaves(self, configuration: frozenset[str]) -> tuple[str, ...]:
-        """Leaf states of a configuration, cached (configurations repeat a lot)."""
-        found = self._leaves.get(configuration)
-        if found is None:
-            found = self._leaves[configuration] = leaf_states(self.chart, configuration)
-        return found
+    def __post_init__(self) -> None:
+        self.leaves = LeafCache(self.chart).__getitem__
 
 
 class ChartRegistry:
@@ -119,6 +133,8 @@ class ChartRegistry:
         self._channels = channels
         self._functions = functions
         self._charts: dict[tuple[str, int], LoadedChart] = {}
+        #: ``find((chart id, version))``: the registered chart or None (no error, no frame)
+        self.find = self._charts.get
         self._latest: dict[str, LoadedChart] = {}
 
     def __iter__(self) -> Iterator[LoadedChart]:

@@ -41,7 +41,9 @@ def test_a_rule_is_checked_at_start() -> None:
     c = chart(RULES)
     with pytest.raises(RuleBroken, match="Bill via POS requires Post on = Delivery"):
         Interpreter(c).start({"bill_via": "pos", "post_on": "processing"}, T0, instance=instance(c))
-    Interpreter(c).start({"bill_via": "sales_document", "post_on": "processing"}, T0, instance=instance(c))
+    Interpreter(c).start(
+        {"bill_via": "sales_document", "post_on": "processing"}, T0, instance=instance(c)
+    )
 
 
 def test_a_step_that_breaks_a_rule_is_refused_and_changes_nothing() -> None:
@@ -112,7 +114,13 @@ def test_an_empty_delay_or_calendar_starts_no_timer() -> None:
 
 
 def test_a_per_instance_calendar_counts_that_instances_opening_hours() -> None:
-    store = {"timezone": "UTC", "days": ["mon", "tue"], "opens": "09:00", "closes": "10:00", "holidays": None}
+    store = {
+        "timezone": "UTC",
+        "days": ["mon", "tue"],
+        "opens": "09:00",
+        "closes": "10:00",
+        "holidays": None,
+    }
     m = Machine(TIMERS, {"expiry": "30m", "store": store})
     due = _scheduled(m)
     assert due["waiting#0"] == datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
