@@ -75,6 +75,7 @@ _WHERE = {
     "MemoryStore": "engine.store",
     "MemoryTransport": "engine.notify.transports",
     "Message": "engine.notify.messages",
+    "SqlStore": "engine.store",
     "StatewiseError": "engine.errors",
     "SystemClock": "engine.runtime",
     "Transport": "engine.notify.transports",

@@ -1,7 +1,11 @@
 """Persistence of instances: the :class:`InstanceStore` port and its adapters.
 
-SQLAlchemy, when a SQL store is added, is imported only inside this package.
+:class:`MemoryStore` keeps instances in dictionaries; :class:`SqlStore` (SQLite or
+PostgreSQL, in :mod:`engine.store.sql`) is imported on first use, so SQLAlchemy loads only
+when a SQL store is actually used.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from engine.store.memory import MemoryStore as MemoryStore
 from engine.store.ports import ConcurrentUpdate as ConcurrentUpdate
@@ -21,6 +25,9 @@ from engine.store.records import InstanceStatus as InstanceStatus
 from engine.store.records import OutboxItem as OutboxItem
 from engine.store.records import TimerChange as TimerChange
 
+if TYPE_CHECKING:
+    from engine.store.sql import SqlStore as SqlStore
+
 __all__ = [
     "ACTIVE",
     "DONE",
@@ -37,6 +44,16 @@ __all__ = [
     "InstanceStore",
     "MemoryStore",
     "OutboxItem",
+    "SqlStore",
     "StoreError",
     "TimerChange",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SqlStore":  # imports SQLAlchemy: only when asked for
+        from engine.store.sql import SqlStore
+
+        globals()[name] = SqlStore
+        return SqlStore
+    raise AttributeError(f"module 'engine.store' has no attribute {name!r}")

@@ -1,0 +1,20 @@
+"""The SQL store: :class:`SqlStore` on SQLite or PostgreSQL (SQLAlchemy, Alembic).
+
+The only package that imports SQLAlchemy; see docs/storage.md.
+"""
+
+from engine.store.sql.errors import ChartVersionConflict as ChartVersionConflict
+from engine.store.sql.errors import DatabaseError as DatabaseError
+from engine.store.sql.errors import SchemaNotCurrent as SchemaNotCurrent
+from engine.store.sql.queues import InstancePage as InstancePage
+from engine.store.sql.queues import InstanceSummary as InstanceSummary
+from engine.store.sql.store import SqlStore as SqlStore
+
+__all__ = [
+    "ChartVersionConflict",
+    "DatabaseError",
+    "InstancePage",
+    "InstanceSummary",
+    "SchemaNotCurrent",
+    "SqlStore",
+]

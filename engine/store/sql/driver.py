@@ -1,0 +1,321 @@
+"""One database for the SQL store: the SQLAlchemy engine, a driver connection per thread,
+and the one-transaction write every unit of work goes through.
+
+SQLAlchemy creates and configures the connections (URL parsing, the SQLite pragmas, the
+PostgreSQL session time zone) and runs the migrations; the store's own statements run on the
+driver's cursor (``sqlite3``, ``psycopg``), the fast path measured in docs/performance.md.
+
+* **SQLite** (a file; WAL, ``synchronous`` NORMAL by default, foreign keys on, a busy
+  timeout): the driver runs in autocommit mode and a write is ``BEGIN IMMEDIATE`` ...
+  ``COMMIT``, so writers queue on the database lock instead of failing on an upgrade.
+* **PostgreSQL** (``psycopg`` 3, session time zone UTC, autocommit): a write sends ``BEGIN``,
+  its statements and waits once (a pipeline), then ``COMMIT`` or ``ROLLBACK``: two round
+  trips per unit of work whatever its size.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from engine.store.sql.errors import DatabaseError
+
+__all__ = ["SYNCHRONOUS", "Driver", "Stmt", "make_engine"]
+
+log = logging.getLogger("statewise.store.sql")
+
+#: a statement and its positional parameters
+Stmt = tuple[str, Sequence[Any]]
+
+#: SQLite ``PRAGMA synchronous`` values SqlStore accepts
+SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+
+
+def make_engine(
+    url: str | URL,
+    *,
+    echo: bool = False,
+    sqlite_synchronous: str = "NORMAL",
+    busy_timeout: float = 10.0,
+) -> Engine:
+    """A SQLAlchemy engine for ``url``, its connections set up the way the store needs."""
+    u = make_url(url)
+    backend = u.get_backend_name()
+    if backend == "sqlite":
+        if u.database in (None, "", ":memory:") or u.query.get("mode") == "memory":
+            raise ValueError(
+                "SqlStore needs a SQLite database file (sqlite:///path/to/file.db), not an "
+                "in-memory database: each thread opens its own connection. "
+                "Use MemoryStore for a store in memory."
+            )
+        sync = sqlite_synchronous.upper()
+        if sync not in SYNCHRONOUS:
+            raise ValueError(f"sqlite_synchronous must be one of {', '.join(SYNCHRONOUS)}")
+        engine = create_engine(
+            u, echo=echo, connect_args={"check_same_thread": False, "timeout": busy_timeout}
+        )
+        _sqlite_setup(engine, sync, busy_timeout)
+        return engine
+    if backend == "postgresql":
+        if u.get_driver_name() != "psycopg":
+            u = u.set(drivername="postgresql+psycopg")
+        return create_engine(
+            u, echo=echo, paramstyle="format", connect_args={"options": "-c timezone=UTC"}
+        )
+    raise ValueError(
+        f"unsupported database {backend!r}: statewise stores instances in SQLite "
+        "(sqlite:///file.db) or PostgreSQL (postgresql+psycopg://user@host/db)"
+    )
+
+
+def _sqlite_setup(engine: Engine, synchronous: str, busy_timeout: float) -> None:
+    def connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        dbapi_connection.isolation_level = None  # we say BEGIN ourselves
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA synchronous={synchronous}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        cur.close()
+
+    def begin(connection: Any) -> None:  # SQLAlchemy's own transactions (migrations)
+        connection.exec_driver_sql("BEGIN")
+
+    event.listen(engine, "connect", connect)
+    event.listen(engine, "begin", begin)
+
+
+# -- times --------------------------------------------------------------------------------
+
+
+def sqlite_time(value: datetime) -> str:
+    """UTC, fixed width ``YYYY-MM-DD HH:MM:SS.ffffff`` (naive values are taken as UTC)."""
+    tz = value.tzinfo
+    if tz is not UTC and tz is not None:
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:26]
+
+
+def sqlite_read_time(value: str) -> datetime:
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def pg_time(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def pg_read_time(value: datetime) -> datetime:
+    return value
+
+
+class _EchoCursor:
+    """A driver cursor that logs every statement (``SqlStore(url, echo=True)``)."""
+
+    def __init__(self, cursor: Any, logger: logging.Logger) -> None:
+        self._cursor, self._log = cursor, logger
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        self._log.info("%s %r", sql, tuple(params))
+        return self._cursor.execute(sql, params)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
+
+
+class _Local(threading.local):
+    conn: Any = None
+    cur: Any = None
+    guard: Any = None
+    #: dropped with the thread's local data when the thread ends: closes the connection
+    holder: Any = None
+
+
+class _Holder:
+    __slots__ = ("__weakref__",)
+
+
+def _close_quietly(conn: Any) -> None:
+    try:
+        conn.close()
+    except Exception:  # pragma: no cover - already gone
+        log.debug("closing a connection failed", exc_info=True)
+
+
+class Driver:
+    """The store's connections: one driver connection (and cursor) per thread.
+
+    A thread's connection is closed when the thread ends, when it breaks, or by
+    :meth:`close` (which closes every connection still open).
+    """
+
+    def __init__(self, engine: Engine, *, echo: bool = False) -> None:
+        self.engine = engine
+        self.echo = echo
+        self.name = engine.dialect.name
+        self.url = engine.url.render_as_string(hide_password=True)
+        dbapi = engine.dialect.loaded_dbapi
+        self.Error: type[Exception] = dbapi.Error
+        self.IntegrityError: type[Exception] = dbapi.IntegrityError
+        self.OperationalError: type[Exception] = dbapi.OperationalError
+        self._local = _Local()
+        self._opened: list[weakref.finalize[Any, Any]] = []
+        self._lock = threading.Lock()
+        pg = self.name == "postgresql"
+        self.time: Callable[[datetime], Any] = pg_time if pg else sqlite_time
+        self.read_time: Callable[[Any], datetime] = pg_read_time if pg else sqlite_read_time
+        self.write = self._write_pg if pg else self._write_sqlite
+
+    # -- connections ------------------------------------------------------------------
+    def cursor(self) -> Any:
+        cur = self._local.cur
+        return cur if cur is not None else self._open()
+
+    def _open(self) -> Any:
+        try:
+            fairy = self.engine.raw_connection()
+        except (self.Error, DBAPIError) as exc:
+            raise DatabaseError(f"cannot connect to {self.url}: {exc}") from exc
+        conn: Any = fairy.driver_connection
+        fairy.detach()  # the pool forgets it: ours for the thread's life
+        if self.name == "postgresql":
+            conn.rollback()
+            conn.autocommit = True
+        local = self._local
+        local.holder = holder = _Holder()
+        closer = weakref.finalize(holder, _close_quietly, conn)
+        with self._lock:
+            self._opened = [c for c in self._opened if c.alive]
+            self._opened.append(closer)
+        local.conn, local.cur, local.guard = conn, conn.cursor(), conn.cursor()
+        if self.echo:  # SQLAlchemy's echo logger, so both kinds of statement show
+            echo = logging.getLogger("sqlalchemy.engine.Engine")
+            local.cur, local.guard = _EchoCursor(local.cur, echo), _EchoCursor(local.guard, echo)
+        return local.cur
+
+    def _forget(self) -> None:
+        """Drop this thread's connection after it broke; the next call opens a new one."""
+        local = self._local
+        local.conn = local.cur = local.guard = local.holder = None  # the finalizer closes it
+
+    def open_connections(self) -> int:
+        """How many connections the store holds open (one per thread that used it)."""
+        with self._lock:
+            return sum(1 for c in self._opened if c.alive)
+
+    def close(self) -> None:
+        """Close every connection; a later call opens new ones."""
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for closer in opened:
+            closer()
+        self._local = _Local()
+        self.engine.dispose()
+
+    # -- reads --------------------------------------------------------------------------
+    def one(self, sql: str, args: Sequence[Any]) -> Any:
+        cur = self.cursor()
+        try:
+            cur.execute(sql, args)
+            return cur.fetchone()
+        except self.Error as exc:
+            raise self.failed(exc) from exc
+
+    def all(self, sql: str, args: Sequence[Any]) -> list[Any]:
+        cur = self.cursor()
+        try:
+            cur.execute(sql, args)
+            return cur.fetchall()  # type: ignore[no-any-return]
+        except self.Error as exc:
+            raise self.failed(exc) from exc
+
+    def failed(self, exc: Exception) -> DatabaseError:
+        """The error to raise for a driver error; a broken connection is dropped."""
+        conn = self._local.conn
+        if conn is not None and (getattr(conn, "closed", False) or getattr(conn, "broken", False)):
+            self._forget()
+        return DatabaseError(f"{self.url}: {exc}")
+
+    # -- writes: one transaction ----------------------------------------------------------
+    def _write_sqlite(
+        self,
+        first: str,
+        args: Sequence[Any],
+        rest: Sequence[Stmt],
+        fetch: bool = False,
+        pre: Sequence[Stmt] = (),
+    ) -> Any:
+        """Run ``pre``, ``first`` then ``rest`` in one transaction; when ``first`` changes no
+        row (or returns none) nothing is written. Returns its rowcount (or its rows)."""
+        cur = self.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            for sql, values in pre:
+                cur.execute(sql, values)
+            cur.execute(first, args)
+            result = cur.fetchall() if fetch else cur.rowcount
+            if not result:
+                cur.execute("ROLLBACK")
+                return result
+            for sql, values in rest:
+                cur.execute(sql, values)
+            cur.execute("COMMIT")
+            return result
+        except BaseException:
+            conn = self._local.conn
+            if conn.in_transaction:
+                conn.rollback()
+            raise
+
+    def _write_pg(
+        self,
+        first: str,
+        args: Sequence[Any],
+        rest: Sequence[Stmt],
+        fetch: bool = False,
+        pre: Sequence[Stmt] = (),
+    ) -> Any:
+        cur = self.cursor()
+        local = self._local
+        conn, guard = local.conn, local.guard
+        try:
+            with conn.pipeline():
+                cur.execute("BEGIN")
+                for sql, values in pre:
+                    cur.execute(sql, values)
+                guard.execute(first, args)
+                for sql, values in rest:
+                    cur.execute(sql, values)
+            result = guard.fetchall() if fetch else guard.rowcount
+            cur.execute("COMMIT" if result else "ROLLBACK")
+            return result
+        except BaseException:
+            self._pg_abort(conn)
+            raise
+
+    def _pg_abort(self, conn: Any) -> None:
+        if conn.closed:
+            self._forget()
+            return
+        try:
+            if conn.info.transaction_status != 0:  # not IDLE
+                conn.execute("ROLLBACK")
+        except self.Error:
+            self._forget()
+
+    def transaction(self, statements: Sequence[Stmt]) -> None:
+        """Run ``statements`` in one transaction (all or nothing)."""
+        if not statements:
+            return
+        (first, args), rest = statements[0], statements[1:]
+        try:
+            self.write(first, args, rest)
+        except self.Error as exc:
+            raise self.failed(exc) from exc

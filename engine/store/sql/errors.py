@@ -1,0 +1,39 @@
+"""Errors of the SQL store (all are :class:`~engine.store.ports.StoreError`)."""
+
+from __future__ import annotations
+
+from engine.store.ports import StoreError
+
+__all__ = ["ChartVersionConflict", "DatabaseError", "SchemaNotCurrent"]
+
+
+class DatabaseError(StoreError):
+    """The database failed (unreachable, a constraint, a lock timeout); nothing was saved.
+
+    ``__cause__`` is the driver's exception.
+    """
+
+
+class SchemaNotCurrent(StoreError):
+    """The database has no statewise tables, or an older (or newer) revision of them."""
+
+    def __init__(self, url: str, found: str | None, wanted: str) -> None:
+        self.url, self.found, self.wanted = url, found, wanted
+        where = "has no statewise tables" if found is None else f"is at schema revision {found}"
+        super().__init__(
+            f"database {url} {where}; this statewise needs revision {wanted}. "
+            f"Run: statewise db upgrade --db '{url}' "
+            "(or open it with SqlStore(url, create=True) in tests and embedded use)"
+        )
+
+
+class ChartVersionConflict(StoreError):
+    """A chart version already used by instances was registered with another definition."""
+
+    def __init__(self, chart: str, version: int, stored: str, given: str) -> None:
+        self.chart, self.version, self.stored, self.given = chart, version, stored, given
+        super().__init__(
+            f"chart {chart!r} version {version} is used by stored instances with another "
+            f"definition (source hash {stored[:12]}, now {given[:12]}); a changed chart needs "
+            "a new version"
+        )

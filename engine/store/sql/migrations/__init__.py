@@ -1,0 +1,1 @@
+"""Alembic migrations of the SQL store (run them with ``statewise db upgrade``)."""

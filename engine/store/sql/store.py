@@ -1,0 +1,294 @@
+""":class:`SqlStore`: the :class:`~engine.store.ports.InstanceStore` port on SQLite or PostgreSQL.
+
+Every ``create``/``save`` is one database transaction: the instance row (``UPDATE ... WHERE
+id = ? AND row_version = ?`` for a save: the optimistic lock), its audit rows, its timer-index
+changes and its outbox rows. When the row version moved on, nothing is written and
+:class:`~engine.store.ports.ConcurrentUpdate` is raised.
+
+Reads decode JSON only when needed: the store remembers the last record it wrote or read for
+up to ``cache_size`` instances, and a load whose row version matches returns that record
+without decoding (a row version is never reused, so an equal version means equal content).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time as _time
+from datetime import datetime
+
+from sqlalchemy import URL
+from sqlalchemy.exc import DBAPIError
+
+from engine.runtime import InstanceInfo, Snapshot
+from engine.store.ports import ConcurrentUpdate, DuplicateKey, InstanceNotFound, StoreError
+from engine.store.records import (
+    NO_CHANGES,
+    AuditRecord,
+    Changes,
+    DueTimer,
+    InstanceRecord,
+    InstanceStatus,
+    OutboxItem,
+)
+from engine.store.sql import schema
+from engine.store.sql.codec import dumps, to_json
+from engine.store.sql.driver import Driver, Stmt, make_engine
+from engine.store.sql.errors import ChartVersionConflict, DatabaseError, SchemaNotCurrent
+from engine.store.sql.queues import Operations
+from engine.store.sql.rows import EMPTY_JSON, Rows
+from engine.store.sql.statements import Statements
+
+__all__ = ["SqlStore"]
+
+_new = tuple.__new__
+
+
+class SqlStore(Operations):
+    """Instances in a SQL database: SQLite (a file) or PostgreSQL (``postgresql+psycopg://``).
+
+    ``create=True`` creates or upgrades the tables (Alembic) when the database is not at the
+    head revision; otherwise such a database is refused with :class:`SchemaNotCurrent`, whose
+    message names the command to run (``statewise db upgrade --db URL``).
+    ``sqlite_synchronous`` (``NORMAL``: a commit survives a process crash; ``FULL``: a power
+    loss too) and ``busy_timeout`` (seconds a SQLite writer waits for the lock) apply to
+    SQLite. ``audit=False`` keeps no audit trail; ``cache_size`` bounds the record cache
+    (0: none); ``echo=True`` logs every statement on the ``sqlalchemy.engine.Engine`` logger.
+    Thread-safe: each thread gets its own connection; :meth:`close` closes them all.
+    """
+
+    def __init__(
+        self,
+        url: str | URL,
+        *,
+        echo: bool = False,
+        create: bool = False,
+        sqlite_synchronous: str = "NORMAL",
+        busy_timeout: float = 10.0,
+        audit: bool = True,
+        cache_size: int = 10_000,
+    ) -> None:
+        engine = make_engine(
+            url, echo=echo, sqlite_synchronous=sqlite_synchronous, busy_timeout=busy_timeout
+        )
+        self.keeps_audit = audit
+        self._db = Driver(engine, echo=echo)
+        self.url = self._db.url
+        self.dialect = self._db.name
+        try:
+            found = schema.current(engine)
+            if found != schema.HEAD:
+                if not create:
+                    raise SchemaNotCurrent(self.url, found, schema.HEAD)
+                schema.upgrade(engine)
+        except SchemaNotCurrent:
+            engine.dispose()
+            raise
+        except (self._db.Error, DBAPIError) as exc:
+            engine.dispose()
+            raise DatabaseError(f"cannot open {self.url}: {exc}") from exc
+        self._sql = Statements(engine.dialect)
+        self._time = self._db.time
+        self._read_time = self._db.read_time
+        self._rows = Rows(
+            self._sql, self._time, self._read_time, audit=audit, cache_size=cache_size
+        )
+        self._charts: set[tuple[str, int]] = set()
+
+    def close(self) -> None:
+        """Close every connection the store opened."""
+        self._db.close()
+
+    def __enter__(self) -> SqlStore:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<SqlStore {self.url}>"
+
+    def new_id(self) -> str:
+        """Time-ordered (milliseconds, hex) plus 64 random bits: unique across processes."""
+        return f"{_time.time_ns() // 1_000_000:011x}{secrets.token_hex(8)}"
+
+    # -- units of work ----------------------------------------------------------------
+    def create(self, record: InstanceRecord, changes: Changes) -> InstanceRecord:
+        info = record.info
+        args, ctx = self._rows.instance_args(record)
+        when = args[8]
+        rest = self._rows.changes(info.id, changes, when)
+        chart = (info.chart, info.version)
+        pre: list[Stmt] = []
+        if chart not in self._charts:  # the version's row must exist (immutable, hash later)
+            pre.append((self._sql.ensure_chart, (*chart, "", None, when)))
+        db = self._db
+        try:
+            db.write(self._sql.insert_instance, args, rest, False, pre)
+        except db.IntegrityError as exc:
+            raise self._create_failed(record, exc) from exc
+        except db.Error as exc:
+            raise db.failed(exc) from exc
+        self._charts.add(chart)
+        self._rows.remember(info.id, record, ctx)
+        return record
+
+    def _create_failed(self, record: InstanceRecord, exc: Exception) -> Exception:
+        if record.key is not None:
+            found = self.find(record.chart, record.key)
+            if found is not None:
+                return DuplicateKey(record.chart, record.key, found.id)
+        if self._db.one(self._sql.exists, (record.id,)) is not None:
+            return ValueError(f"instance id {record.id!r} is already used")
+        return DatabaseError(f"{self.url}: {exc}")
+
+    def save(
+        self,
+        instance_id: str,
+        snapshot: Snapshot,
+        *,
+        status: InstanceStatus,
+        expected_version: int,
+        time: datetime,
+        changes: Changes,
+    ) -> InstanceRecord:
+        rows = self._rows
+        entry = rows.cache.get(instance_id)
+        conf = rows.config(snapshot.configuration)
+        context = snapshot.context
+        if entry is not None and entry[0][1].context is context:
+            ctx = entry[1]
+        else:
+            ctx = dumps(to_json(context))
+        when = self._time(time)
+        version = expected_version + 1
+        history, timers = snapshot.history, snapshot.timers
+        args = (
+            conf[0],
+            conf[1],
+            conf[1],
+            when,
+            ctx,
+            EMPTY_JSON if not history else dumps(to_json(history)),
+            EMPTY_JSON if not timers else dumps(to_json(timers)),
+            snapshot.done,
+            status,
+            version,
+            when,
+            instance_id,
+            expected_version,
+        )
+        rest = () if changes is NO_CHANGES else rows.changes(instance_id, changes, when)
+        db = self._db
+        try:
+            if entry is not None:
+                if not db.write(self._sql.save, args, rest):
+                    raise self._conflict(instance_id, expected_version)
+                old = entry[0]
+                info, created, spawn = old[0], old[4], old[6]
+            else:
+                found = db.write(self._sql.save_returning, args, rest, True)
+                if not found:
+                    raise self._conflict(instance_id, expected_version)
+                chart, chart_version, key, parent, spawn, created = found[0]
+                info = InstanceInfo(instance_id, key, chart, chart_version, parent)
+                created = self._read_time(created)
+        except db.Error as exc:
+            # with PostgreSQL's pipeline the statements after a failed version check still
+            # run (and may collide with the winner's rows): a moved version is the real cause
+            failure = db.failed(exc)
+            conflict = self._conflict(instance_id, expected_version)
+            raise (failure if _same_version(conflict) else conflict) from exc
+        new: InstanceRecord = _new(
+            InstanceRecord, (info, snapshot, status, version, created, time, spawn)
+        )
+        rows.remember(instance_id, new, ctx)
+        return new
+
+    def _conflict(self, instance_id: str, expected: int) -> StoreError:
+        row = self._db.one(self._sql.version_of, (instance_id,))
+        if row is None:
+            return InstanceNotFound(instance_id)
+        return ConcurrentUpdate(instance_id, expected, row[0])
+
+    # -- queries ----------------------------------------------------------------------
+    def load(self, instance_id: str) -> InstanceRecord:
+        row = self._db.one(self._sql.load, (instance_id,))
+        if row is None:
+            raise InstanceNotFound(instance_id)
+        return self._rows.record(row)
+
+    def find(self, chart: str, key: str) -> InstanceRecord | None:
+        row = self._db.one(self._sql.find, (chart, key))
+        return None if row is None else self._rows.record(row)
+
+    def children(self, instance_id: str) -> tuple[InstanceRecord, ...]:
+        rows = self._db.all(self._sql.children, (instance_id,))
+        return tuple(map(self._rows.record, rows))
+
+    def due(self, now: datetime, limit: int = 100) -> tuple[DueTimer, ...]:
+        t = self._time(now)
+        rows = self._db.all(self._sql.due, (t, t, limit))
+        read = self._read_time
+        return tuple(DueTimer(iid, tid, read(due)) for iid, tid, due in rows)
+
+    def timers(self, instance_id: str) -> dict[str, datetime]:
+        """The timer index entries of one instance (timer id -> due)."""
+        rows = self._db.all(self._sql.timers_of, (instance_id,))
+        return {tid: self._read_time(due) for tid, due in rows}
+
+    def history(self, instance_id: str) -> tuple[AuditRecord, ...]:
+        rows = self._db.all(self._sql.history, (instance_id,))
+        if not rows and self._db.one(self._sql.exists, (instance_id,)) is None:
+            raise InstanceNotFound(instance_id)
+        return self._rows.audit_records(instance_id, rows)
+
+    # -- outbox -----------------------------------------------------------------------
+    def pending_outbox(self, limit: int = 100) -> tuple[OutboxItem, ...]:
+        return tuple(map(self._outbox_item, self._db.all(self._sql.pending_outbox, (limit,))))
+
+    def outbox_done(self, item_id: str) -> None:
+        self._db.transaction([(self._sql.outbox_done, (item_id,))])
+
+    def outbox_failed(
+        self,
+        item_id: str,
+        error: str,
+        *,
+        next_attempt_at: datetime | None = None,
+        dead: bool = False,
+    ) -> None:
+        """Record a failed attempt: ``attempts`` + 1 and ``error`` kept.
+
+        The item stays pending (status ``failed``) and may be tried again from
+        ``next_attempt_at`` on (None: at once). ``dead=True`` gives up on it: status
+        ``dead``, listed by :meth:`dead_letters` until :meth:`requeue` revives it.
+        """
+        when = None if next_attempt_at is None else self._time(next_attempt_at)
+        status = "dead" if dead else "failed"
+        self._db.transaction([(self._sql.outbox_failed, (status, when, error, item_id))])
+
+    # -- charts -------------------------------------------------------------------------
+    def register_chart(
+        self, chart: str, version: int, source_hash: str, source: str | None = None
+    ) -> None:
+        """Record a chart version's definition (its hash and source text).
+
+        A version is immutable once an instance uses it: registering it again with another
+        hash raises :class:`ChartVersionConflict`. (``create`` records a version it has not
+        seen with an empty hash, to be filled in by this call.)
+        """
+        db, sql = self._db, self._sql
+        now = self._time(datetime.now().astimezone())
+        db.transaction([(sql.ensure_chart, (chart, version, source_hash, source, now))])
+        row = db.one(sql.chart_row, (chart, version))
+        stored = row[0] if row is not None else ""
+        if stored == source_hash:
+            return
+        if stored and db.one(sql.chart_used, (chart, version, 1)) is not None:
+            raise ChartVersionConflict(chart, version, stored, source_hash)
+        db.transaction([(sql.chart_update, (source_hash, source, chart, version))])
+
+
+def _same_version(conflict: StoreError) -> bool:
+    """True when :meth:`SqlStore._conflict` found the version it expected (no conflict)."""
+    return isinstance(conflict, ConcurrentUpdate) and conflict.actual == conflict.expected

@@ -1,0 +1,152 @@
+"""The SQL store's tables (SQLAlchemy Core); the Alembic migrations create exactly these.
+
+Times are ``TIMESTAMP WITH TIME ZONE`` on PostgreSQL; on SQLite they are ``DATETIME`` text in
+UTC, ``YYYY-MM-DD HH:MM:SS.ffffff`` (fixed width, so text order is time order). JSON columns
+are text written by :mod:`engine.store.sql.codec`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+__all__ = ["audit", "chart_versions", "instances", "metadata", "outbox", "timers"]
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Time = DateTime(timezone=True)
+
+#: every chart version instances were started with; immutable once an instance uses it
+chart_versions = Table(
+    "statewise_chart_versions",
+    metadata,
+    Column("chart", String, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("source_hash", String, nullable=False),
+    Column("source", Text, nullable=True),
+    Column("created", Time, nullable=False),
+    PrimaryKeyConstraint("chart", "version"),
+)
+
+#: one row per instance: identity, the snapshot in parts, and queue bookkeeping
+instances = Table(
+    "statewise_instances",
+    metadata,
+    # creation order (children, listings); the rowid on SQLite
+    Column(
+        "n",
+        BigInteger().with_variant(Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    Column("id", String, nullable=False),
+    Column("chart", String, nullable=False),
+    Column("chart_version", Integer, nullable=False),
+    Column("business_key", String, nullable=True),
+    Column("parent", String, nullable=True),
+    Column("spawn", String, nullable=True),
+    # every active state id, a sorted JSON list
+    Column("configuration", Text, nullable=False),
+    # the active leaf states, sorted, joined by ","; what queues are listed by
+    Column("state", String, nullable=False),
+    Column("state_since", Time, nullable=False),
+    Column("context", Text, nullable=False),
+    Column("history", Text, nullable=False),
+    Column("timers", Text, nullable=False),
+    Column("done", Boolean, nullable=False),
+    Column("status", String, nullable=False),
+    Column("row_version", Integer, nullable=False),
+    Column("created", Time, nullable=False),
+    Column("updated", Time, nullable=False),
+    UniqueConstraint("id"),
+    UniqueConstraint("chart", "business_key"),
+    ForeignKeyConstraint(
+        ["chart", "chart_version"],
+        ["statewise_chart_versions.chart", "statewise_chart_versions.version"],
+        name="fk_statewise_instances_chart_version",
+    ),
+    ForeignKeyConstraint(
+        ["parent"], ["statewise_instances.id"], name="fk_statewise_instances_parent"
+    ),
+    Index(None, "parent"),
+    Index(None, "spawn"),
+    # queue listings: first page of "chart X in state S, longest waiting first"
+    Index(None, "chart", "state", "state_since", "n"),
+    # listings without a state: creation order
+    Index(None, "chart", "n"),
+)
+
+#: the audit trail: one row per step (plus its log lines) and per note
+audit = Table(
+    "statewise_audit",
+    metadata,
+    Column("instance_id", String, ForeignKey("statewise_instances.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("kind", String, nullable=False),
+    Column("event", String, nullable=True),
+    Column("data", Text, nullable=False),
+    Column("from_configuration", Text, nullable=False),
+    Column("to_configuration", Text, nullable=False),
+    Column("actor", String, nullable=True),
+    Column("note", Text, nullable=True),
+    Column("client_note", Text, nullable=True),
+    Column("time", Time, nullable=False),
+    PrimaryKeyConstraint("instance_id", "seq", "line"),
+    sqlite_with_rowid=False,
+)
+
+#: the timer index: mirrors every pending timer of every snapshot
+timers = Table(
+    "statewise_timers",
+    metadata,
+    Column("instance_id", String, ForeignKey("statewise_instances.id"), nullable=False),
+    Column("timer_id", String, nullable=False),
+    Column("due", Time, nullable=False),
+    Column("lease_owner", String, nullable=True),
+    Column("lease_until", Time, nullable=True),
+    PrimaryKeyConstraint("instance_id", "timer_id"),
+    Index(None, "due"),
+    sqlite_with_rowid=False,
+)
+
+#: effects committed with their step, performed afterwards; ``id`` is the idempotency key
+outbox = Table(
+    "statewise_outbox",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("instance_id", String, ForeignKey("statewise_instances.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("kind", String, nullable=False),
+    Column("payload", Text, nullable=False),
+    # pending | done | failed | dead
+    Column("status", String, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", Time, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("lease_owner", String, nullable=True),
+    Column("created", Time, nullable=False),
+    Index(None, "status", "next_attempt_at"),
+)
