@@ -19,7 +19,23 @@ from engine.cli.common import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, Parser
 __all__ = ["main"]
 
 #: The command modules, in the order `--help` lists them.
-COMMANDS = ("validate", "demo", "test", "render", "diff", "docs")
+COMMANDS = (
+    "validate",
+    "demo",
+    "test",
+    "render",
+    "diff",
+    "docs",
+    "db",
+    "worker",
+    "outbox",
+    "instances",
+    "send",
+    "history",
+    "note",
+    "force",
+    "migrate",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -133,14 +133,10 @@ def _overlay(args: argparse.Namespace, diagram: Diagram) -> Decorations | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.db or args.instance:
-        print(
-            "statewise: error: --instance/--db are not available yet: drawing a stored "
-            "instance needs the SQL store. Use --history FILE with the instance's history "
-            "records as JSON (see docs/diagrams.md).",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
+    if args.db or args.instance:  # a stored instance: its audit trail from the SQL store
+        from engine.worker.overlay import render_instance
+
+        return render_instance(args)
     fmt = format_for(args.format, args.output)
     if args.history and args.heatmap:
         print("statewise: error: use --history or --heatmap, not both", file=sys.stderr)

@@ -102,10 +102,15 @@ def test_missing_dot_in_a_real_process_has_no_traceback(tmp_path: Path) -> None:
     assert "apt-get install graphviz" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_render_stored_instance_is_pending(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["render", EMAIL, "--instance", "42", "--db", "sqlite:///x.db"]) == 2
-    err = capsys.readouterr().err
-    assert "not available yet" in err and "SQL store" in err and "--history" in err
+def test_render_stored_instance_needs_its_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # drawing a stored instance is tested with real databases in tests/ops/test_commands.py
+    missing = f"sqlite:///{tmp_path / 'x.db'}"
+    assert main(["render", EMAIL, "--instance", "42", "--db", missing]) == 1
+    assert "no such database file" in capsys.readouterr().err
+    assert main(["render", EMAIL, "--instance", "42"]) == 2
+    assert "--db" in capsys.readouterr().err
 
 
 def test_definition_errors_are_reported_like_validate(

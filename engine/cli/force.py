@@ -1,0 +1,80 @@
+"""``statewise force ID STATE --reason TEXT --actor A``: an administrative change of state.
+
+The instance is put into STATE without an event: the states that cannot stay beside it are
+left, STATE is entered with its default substates, no actions run (the context stays),
+timers of the states left are cancelled and those of the states entered started. Audited
+as kind ``forced`` with the reason. See ``engine.service.ops.forced_snapshot``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from engine.cli.common import EXIT_OK, EXIT_USAGE
+from engine.worker.clitools import (
+    CommandError,
+    add_db,
+    add_definitions,
+    charts_for,
+    opened,
+    print_json,
+    run_command,
+)
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "force",
+        help="force an instance into a state (audited, with a reason)",
+        description="Put instance ID into STATE without an event (an administrative "
+        "override): no actions run, the context stays, timers follow the states. The "
+        "reason is mandatory and kept in the audit trail (kind 'forced').",
+    )
+    p.add_argument("id", metavar="ID", help="the instance id")
+    p.add_argument("state", metavar="STATE", help="the target state (a name or path)")
+    p.add_argument("--reason", required=True, metavar="TEXT", help="why (mandatory)")
+    p.add_argument("--actor", required=True, metavar="A", help="who does it")
+    add_db(p)
+    add_definitions(p)
+    p.add_argument("--json", action="store_true", help="JSON for tools")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_command("force", args, _run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from engine.service.ops import force_state
+    from engine.worker.setup import deferred_engine
+
+    if not args.reason.strip():
+        raise CommandError("--reason must not be empty", EXIT_USAGE)
+    charts = charts_for(args)
+    with opened(args) as store:
+        engine = deferred_engine(store, charts)
+        before = engine.get(args.id)
+        try:
+            after = force_state(engine, args.id, args.state, reason=args.reason, actor=args.actor)
+        except KeyError:
+            known = ", ".join(s for s in before.definition.states if s)
+            raise CommandError(
+                f"chart {before.chart!r} has no state {args.state!r} (states: {known})"
+            ) from None
+    if args.json:
+        print_json(
+            {
+                "id": args.id,
+                "from": before.leaf_states,
+                "to": after.leaf_states,
+                "timers": {t.id: t.due for t in after.timers.values()},
+            }
+        )
+    else:
+        print(
+            f"{args.id}: forced {', '.join(before.leaf_states)} -> "
+            f"{', '.join(after.leaf_states)} ({args.reason})"
+        )
+    return EXIT_OK

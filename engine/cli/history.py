@@ -1,0 +1,68 @@
+"""``statewise history ID``: an instance's audit trail, oldest first."""
+
+from __future__ import annotations
+
+import argparse
+
+from engine.cli.common import EXIT_OK
+from engine.worker.clitools import add_db, opened, print_json, print_table, run_command
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "history",
+        help="an instance's audit trail",
+        description="Every step, note and forced change of instance ID, oldest first. "
+        "--json prints records that 'statewise render --history FILE' reads.",
+    )
+    p.add_argument("id", metavar="ID", help="the instance id")
+    add_db(p)
+    p.add_argument("--json", action="store_true", help="JSON for tools")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_command("history", args, _run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    with opened(args) as store:
+        records = store.history(args.id)
+    if args.json:
+        print_json(
+            [
+                {
+                    "seq": r.seq,
+                    "kind": r.kind,
+                    "event": r.event,
+                    "data": r.data,
+                    "from_states": r.from_configuration,
+                    "to_states": r.to_configuration,
+                    "actor": r.actor,
+                    "note": r.note,
+                    "client_note": r.client_note,
+                    "time": r.time,
+                }
+                for r in records
+            ]
+        )
+        return EXIT_OK
+    print_table(
+        ["SEQ", "TIME", "KIND", "EVENT", "FROM", "TO", "ACTOR", "NOTE"],
+        [
+            (
+                r.seq,
+                r.time.strftime("%Y-%m-%d %H:%M:%S"),
+                r.kind,
+                r.event or "",
+                ",".join(r.from_configuration),
+                ",".join(r.to_configuration),
+                r.actor or "",
+                r.note or "",
+            )
+            for r in records
+        ],
+    )
+    return EXIT_OK

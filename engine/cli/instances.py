@@ -1,0 +1,139 @@
+"""``statewise instances``: the queues of a chart. Count instances by state, list them by
+state or state tag with the time each has spent there (paginated), find one by its key."""
+
+from __future__ import annotations
+
+import argparse
+
+from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from engine.worker.clitools import (
+    CommandError,
+    add_db,
+    add_definitions,
+    charts_for,
+    duration,
+    opened,
+    print_json,
+    print_table,
+    run_command,
+)
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "instances",
+        help="count and list a chart's instances by state (queues), find one by key",
+        description="List the instances of CHART, longest waiting first when a state is "
+        "given, with the time each has spent in its state. --state takes a state of the "
+        "chart (its descendants count too) or a leaf-state string as listed; --tag a state "
+        "tag (needs --definitions). Pages: pass the printed cursor to --after.",
+    )
+    p.add_argument("chart", metavar="CHART", help="the chart id")
+    add_db(p)
+    add_definitions(p)
+    p.add_argument("--state", metavar="S", help="only instances in this state")
+    p.add_argument("--tag", metavar="T", help="only instances in a state tagged T")
+    p.add_argument("--spawn", metavar="TAG", help="only the children of one spawn")
+    p.add_argument("--status", choices=["active", "done"], help="only active or done ones")
+    p.add_argument("--key", metavar="K", help="the instance with this business key")
+    p.add_argument("--limit", type=int, default=50, metavar="N", help="rows per page (50)")
+    p.add_argument("--after", metavar="CURSOR", help="the page after this cursor")
+    p.add_argument("--count", action="store_true", help="how many instances per state")
+    p.add_argument("--json", action="store_true", help="JSON for tools")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_command("instances", args, _run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from engine.worker.select import Selection
+
+    if args.limit < 1:
+        raise CommandError("--limit must be at least 1", EXIT_USAGE)
+    charts = charts_for(args, required=args.tag is not None)
+    with opened(args) as store:
+        if args.key is not None:
+            return _by_key(args, store)
+        selection = Selection(
+            store,
+            args.chart,
+            charts,
+            state=args.state,
+            tag=args.tag,
+            spawn=args.spawn,
+            status=args.status,
+        )
+        if args.count:
+            counts = store.count_by_state(args.chart, status=args.status)
+            if selection.states is not None:
+                counts = {s: n for s, n in counts.items() if s in selection.states}
+            if args.json:
+                print_json({"chart": args.chart, "states": counts, "total": sum(counts.values())})
+            else:
+                print_table(
+                    ["STATE", "COUNT"], [*counts.items(), ("(total)", sum(counts.values()))]
+                )
+            return EXIT_OK
+        page = selection.page(args.after, args.limit)
+    if args.json:
+        print_json({"items": [s._asdict() for s in page.items], "next": page.next})
+        return EXIT_OK
+    if not page.items:
+        print(f"no instances of {args.chart} found")
+        return EXIT_OK
+    print_table(
+        ["ID", "KEY", "STATE", "IN STATE", "STATUS", "VERSION", "UPDATED"],
+        [
+            (
+                s.id,
+                s.key or "",
+                s.state,
+                duration(s.time_in_state),
+                s.status,
+                s.version,
+                s.updated.strftime("%Y-%m-%d %H:%M"),
+            )
+            for s in page.items
+        ],
+    )
+    if page.next is not None:
+        print(f"more: --after {page.next}")
+    return EXIT_OK
+
+
+def _by_key(args: argparse.Namespace, store: object) -> int:
+    from engine.store.sql import SqlStore
+
+    assert isinstance(store, SqlStore)
+    found = store.find(args.chart, args.key)
+    if found is None:
+        raise CommandError(f"chart {args.chart!r} has no instance with key {args.key!r}")
+    leaves = sorted(s for s in found.snapshot.configuration if not _has_child(found, s))
+    data = {
+        "id": found.id,
+        "chart": found.chart,
+        "version": found.version,
+        "key": found.key,
+        "state": ",".join(leaves),
+        "status": found.status,
+        "context": dict(found.snapshot.context),
+        "timers": {t.id: t.due for t in found.snapshot.timers.values()},
+        "created": found.created,
+        "updated": found.updated,
+    }
+    if args.json:
+        print_json(data)
+    else:
+        print_table(["FIELD", "VALUE"], [(k, v) for k, v in data.items()])
+    return EXIT_OK if found else EXIT_PROBLEMS
+
+
+def _has_child(record: object, state: str) -> bool:
+    from engine.store.records import InstanceRecord
+
+    assert isinstance(record, InstanceRecord)
+    return any(s.startswith(state + ".") for s in record.snapshot.configuration)

@@ -1,0 +1,143 @@
+"""``statewise worker``: fire due timers and deliver the outbox, with retries and dead letters.
+
+The worker loads the charts of ``--definitions`` (every version still in use) and the
+application's task handlers and transports (``--app module:function``, see
+:mod:`engine.worker.setup`), then works until SIGTERM or SIGINT (exit 0). See
+docs/operations.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import socket
+import sys
+from typing import TYPE_CHECKING
+
+from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from engine.worker.clitools import CommandError, add_db, add_definitions, charts_for, run_command
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from engine.model import Chart
+    from engine.service import Engine
+    from engine.store.sql import SqlStore
+    from engine.worker import App
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "worker",
+        help="fire due timers and deliver the outbox (retries, dead letters)",
+        description="Fire due timers and deliver outbox items left pending, with retries "
+        "(exponential backoff with jitter) and a dead letter after --max-attempts. Several "
+        "workers may share a PostgreSQL database; run one on SQLite. SIGTERM or SIGINT "
+        "stops the worker after its current item (exit 0).",
+    )
+    add_db(p)
+    add_definitions(p)
+    p.add_argument(
+        "--app", metavar="MODULE:FUNCTION", help="returns {tasks, transports, functions}"
+    )
+    p.add_argument("--owner", help="this worker's name in leases (default: host:pid)")
+    p.add_argument("--batch", type=int, default=50, metavar="N", help="claims per pass (50)")
+    p.add_argument("--poll", type=float, default=1.0, metavar="SECONDS", help="idle pause (1)")
+    p.add_argument(
+        "--max-attempts", type=int, default=8, metavar="N", help="attempts before a dead letter (8)"
+    )
+    p.add_argument(
+        "--backoff", type=float, default=2.0, metavar="SECONDS", help="first retry delay (2)"
+    )
+    p.add_argument(
+        "--lease", type=float, default=300.0, metavar="SECONDS", help="claim lease (300)"
+    )
+    p.add_argument(
+        "--grace",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="how old a pending outbox item must be before the worker takes it over (30)",
+    )
+    p.add_argument("--once", action="store_true", help="work until nothing is due, then exit")
+    p.add_argument(
+        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="(INFO)"
+    )
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_command("worker", args, _run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from engine.service.ops import RetryPolicy
+    from engine.service.registry import ConfigurationError
+    from engine.store.sql import SchemaNotCurrent
+    from engine.worker import SetupError, Worker, WorkerSettings, load_app
+
+    if not args.db:
+        raise CommandError("no database; pass --db URL or set STATEWISE_DB", EXIT_USAGE)
+    if args.batch < 1 or args.poll <= 0 or args.lease <= 0:
+        raise CommandError("--batch, --poll and --lease must be positive", EXIT_USAGE)
+    try:
+        policy = RetryPolicy(args.max_attempts, args.backoff, grace=args.grace)
+        app = load_app(args.app)
+    except (ValueError, SetupError) as exc:
+        raise CommandError(str(exc), EXIT_USAGE) from exc
+    charts = charts_for(args)
+    if not charts:
+        raise CommandError(f"no charts in {args.definitions}", EXIT_USAGE)
+    logging.basicConfig(
+        level=args.log_level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # the worker reports lost connections itself; the pool's own traceback is noise
+    logging.getLogger("sqlalchemy.pool").setLevel(logging.CRITICAL)
+    owner = args.owner or f"{socket.gethostname()}:{os.getpid()}"
+    settings = WorkerSettings(
+        args.db, owner, args.batch, args.poll, args.lease, policy, once=args.once
+    )
+    worker = Worker(settings, _engine_factory(charts, app))
+    try:
+        stats = worker.run()
+    except ConfigurationError as exc:
+        hint = (
+            " (e-mail: set STATEWISE_SMTP_HOST; SMS: STATEWISE_SMS_URL; or return "
+            "tasks/transports from --app module:function; see docs/operations.md)"
+        )
+        raise CommandError(f"{exc}{hint}", EXIT_USAGE) from exc
+    except (SchemaNotCurrent, SetupError) as exc:
+        raise CommandError(str(exc), EXIT_PROBLEMS) from exc
+    logging.getLogger("statewise.worker").info("worker %s stopped: %s", owner, stats)
+    return EXIT_OK
+
+
+def _engine_factory(charts: list[Chart], app: App) -> Callable[[SqlStore], Engine]:
+    from pathlib import Path
+
+    from engine.runtime import SystemClock
+    from engine.service import Engine
+    from engine.worker.setup import default_transports
+
+    transports = {**default_transports(), **app.transports}
+
+    def make(store: SqlStore) -> Engine:
+        for chart in charts:  # records each version's definition; a changed one is refused
+            path = Path(chart.file)
+            source = path.read_text(encoding="utf-8") if path.is_file() else None
+            store.register_chart(chart.id, chart.version, chart.source_hash, source)
+        return Engine(
+            store,
+            SystemClock(),
+            tasks=app.tasks,
+            transports=transports,
+            charts=charts,
+            functions=app.functions,
+        )
+
+    return make

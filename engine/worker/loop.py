@@ -1,0 +1,198 @@
+"""The worker: fires due timers and delivers the outbox, until told to stop.
+
+One pass claims up to ``batch`` due timers (leased to this worker for ``lease``), fires
+each as its own unit of work, then claims up to ``batch`` outbox items left pending and
+performs them (failures back off exponentially; after ``max_attempts`` an item becomes a
+dead letter). When a pass found nothing, the worker sleeps ``poll`` seconds.
+
+* **Several workers** share the work on PostgreSQL: claims use ``FOR UPDATE SKIP LOCKED``
+  and a lease, so no two workers get the same timer or item. On SQLite run one worker.
+* **SIGTERM / SIGINT**: the worker finishes the item it is working on, then exits 0.
+  Timers and items it had claimed but not started wait for their lease to end.
+* **The database going away**: every database error is logged, the store closed, and the
+  worker reconnects with backoff (``poll`` doubling up to 30 s), then goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from types import FrameType
+from typing import TYPE_CHECKING
+
+from engine.errors import StatewiseError
+from engine.service.ops import RetryPolicy, fire_timer, is_infrastructure, perform_outbox_item
+from engine.worker.setup import open_store, sqlite_path
+
+if TYPE_CHECKING:
+    from engine.service import Engine
+    from engine.store.sql import SqlStore
+
+__all__ = ["Stats", "Worker", "WorkerSettings"]
+
+log = logging.getLogger("statewise.worker")
+
+#: the longest pause between reconnection attempts
+MAX_BACKOFF = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerSettings:
+    url: str
+    owner: str
+    batch: int = 50
+    poll: float = 1.0
+    lease: float = 300.0
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    once: bool = False
+
+
+@dataclass(slots=True)
+class Stats:
+    fired: int = 0
+    skipped: int = 0
+    timer_failures: int = 0
+    delivered: int = 0
+    retried: int = 0
+    dead: int = 0
+    reconnects: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.fired} timer(s) fired, {self.skipped} no longer due, "
+            f"{self.timer_failures} failed; {self.delivered} outbox item(s) delivered, "
+            f"{self.retried} to retry, {self.dead} dead; {self.reconnects} reconnect(s)"
+        )
+
+
+class Worker:
+    """Runs passes until stopped. ``make_engine(store)`` builds the engine for a store."""
+
+    def __init__(self, settings: WorkerSettings, make_engine: Callable[[SqlStore], Engine]):
+        self.settings = settings
+        self.make_engine = make_engine
+        self.stats = Stats()
+        self._stop = threading.Event()
+        self._store: SqlStore | None = None
+        self._engine: Engine | None = None
+
+    # -- control ----------------------------------------------------------------------
+    def stop(self, *_args: object) -> None:
+        """Ask the worker to stop after the item it is working on (signal-safe)."""
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def run(self) -> Stats:
+        """Work until stopped (or, with ``once``, until nothing is due). Returns the stats."""
+        handlers = self._install_signals()
+        try:
+            self._loop()
+        finally:
+            self._close()
+            for signum, old in handlers.items():
+                signal.signal(signum, old)
+        return self.stats
+
+    def _install_signals(self) -> dict[int, Callable[[int, FrameType | None], object] | int]:
+        if threading.current_thread() is not threading.main_thread():
+            return {}
+        old: dict[int, Callable[[int, FrameType | None], object] | int] = {}
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous = signal.signal(signum, self.stop)
+            old[signum] = previous if previous is not None else signal.SIG_DFL
+        return old
+
+    # -- the loop ---------------------------------------------------------------------
+    def _loop(self) -> None:
+        pause = self.settings.poll
+        while not self.stopping:
+            try:
+                engine = self._connect()
+                busy = self.run_pass(engine)
+            except StatewiseError as exc:
+                if not is_infrastructure(exc):
+                    raise
+                self.stats.reconnects += 1
+                log.warning("database unavailable (%s); retrying in %.1f s", exc, pause)
+                self._close()
+                self._stop.wait(pause)
+                pause = min(MAX_BACKOFF, max(pause, 0.1) * 2)
+                continue
+            pause = self.settings.poll
+            if self.settings.once and not busy:
+                return
+            if not busy:
+                self._stop.wait(self.settings.poll)
+
+    def _connect(self) -> Engine:
+        url = self.settings.url
+        if self._engine is not None:
+            path = sqlite_path(url)
+            if path is None or path.is_file():
+                return self._engine
+            self._close()  # the SQLite file went away: do not write to a detached file
+        store = open_store(url)
+        try:
+            engine = self.make_engine(store)
+        except BaseException:
+            store.close()
+            raise
+        self._store, self._engine = store, engine
+        log.info("worker %s connected to %s", self.settings.owner, store.url)
+        return engine
+
+    def _close(self) -> None:
+        store, self._store, self._engine = self._store, None, None
+        if store is not None:
+            try:
+                store.close()
+            except Exception:  # closing a broken connection may fail too
+                log.debug("closing the store failed", exc_info=True)
+
+    def run_pass(self, engine: Engine) -> bool:
+        """Claim and process one batch of timers and one of outbox items; True if any."""
+        s = self.settings
+        store: SqlStore = engine.store  # type: ignore[assignment]
+        lease = timedelta(seconds=s.lease)
+        now = engine.clock.now()
+        timers = store.claim_due_timers(now, s.batch, s.owner, lease)
+        half_grace = timedelta(seconds=s.policy.grace / 2)
+        for due in timers:
+            if self.stopping:
+                return True
+            # items of a late timer are claimable by other workers at once: leave them
+            # to the outbox claims instead of performing them here
+            inline = engine.clock.now() - due.due < half_grace
+            try:
+                if fire_timer(engine, due, perform=inline, policy=s.policy):
+                    self.stats.fired += 1
+                else:
+                    self.stats.skipped += 1
+            except StatewiseError as exc:
+                if is_infrastructure(exc):
+                    raise
+                self.stats.timer_failures += 1
+                log.error("timer %s of %s failed: %s", due.timer_id, due.instance_id, exc)
+        if self.stopping:
+            return True
+        grace = timedelta(seconds=s.policy.grace)
+        now = engine.clock.now()
+        items = store.claim_outbox(now - grace, s.batch, s.owner, lease + grace)
+        for item in items:
+            if self.stopping:
+                return True
+            outcome = perform_outbox_item(engine, item, s.policy)
+            if outcome == "done":
+                self.stats.delivered += 1
+            elif outcome == "retry":
+                self.stats.retried += 1
+            else:
+                self.stats.dead += 1
+        return bool(timers or items)
