@@ -55,6 +55,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "explained, and the audit trail.",
     )
     p.add_argument(
+        "--db",
+        metavar="URL",
+        help="the database to keep the instances in (default: a new SQLite file in a "
+        "temporary folder); any SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db",
+    )
+    p.add_argument(
         "--definitions",
         default="definitions",
         metavar="DIR",
@@ -100,7 +106,9 @@ def _task(name: str, say: _Story) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine import Engine, ManualClock, MemoryStore, load_chart
+    import tempfile
+
+    from engine import SqlStore, load_chart
     from engine.errors import DefinitionError
 
     folder = Path(args.definitions) / "yescart"
@@ -114,19 +122,32 @@ def run(args: argparse.Namespace) -> int:
         for d in exc.diagnostics:
             print(d.format())
         return EXIT_PROBLEMS
+    with tempfile.TemporaryDirectory(prefix="statewise-demo-") as tmp:
+        url = args.db or f"sqlite:///{Path(tmp) / 'demo.db'}"
+        store = SqlStore(url, create=True)
+        try:
+            _run_story(store, url, order_chart, delivery_chart)
+        finally:
+            store.close()
+    return EXIT_OK
+
+
+def _run_story(store: Any, url: str, order_chart: Any, delivery_chart: Any) -> None:
+    from engine import Engine, ManualClock
+
     say = _Story()
     clock = ManualClock(START)
     printer = _Printer(say)
     names = {*order_chart.tasks, *delivery_chart.tasks}
+    print(f"instances, audit trail, timers and outbox are kept in {url}")
     engine = Engine(
-        store=MemoryStore(),
+        store=store,
         clock=clock,
         tasks={name: _task(name, say) for name in names},
         transports={"email": printer, "sms": printer},
         charts=[order_chart, delivery_chart],
     )
     _story(engine, clock, say, order_chart)
-    return EXIT_OK
 
 
 def _leaves(engine: Any, instance_id: str) -> str:
