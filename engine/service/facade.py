@@ -21,7 +21,7 @@ from engine.service.effects import EffectFailed, EffectRunner
 from engine.service.instance import Instance
 from engine.service.registry import ChartRegistry, LoadedChart, TaskHandler
 from engine.store.memory import MemoryStore
-from engine.store.ports import InstanceStore
+from engine.store.ports import ConcurrentUpdate, InstanceStore
 from engine.store.records import AuditRecord, InstanceRecord
 
 if TYPE_CHECKING:
@@ -95,8 +95,10 @@ class Engine:
         note: str | None = None,
         client_note: str | None = None,
         roles: Iterable[str] | None = None,
+        retries: int = 0,
     ) -> Instance:
-        """Process one event as one step; ``EventRefused`` (with blockers) if nothing takes it."""
+        """One event as one step; ``EventRefused`` (with blockers) if nothing takes it.
+        On ``ConcurrentUpdate`` nothing is saved; ``retries`` re-runs it on the fresh instance."""
         record = self.store.load(instance_id)
         info = record.info
         registry = self._registry
@@ -113,7 +115,15 @@ class Engine:
             allowed = None if roles is None else frozenset(roles)
             ev = Event(event, EMPTY if data is None else data, "external", actor, allowed, note)
         core = self._core
-        new = core.apply(record, loaded, ev, who)
+        while True:
+            try:
+                new = core.apply(record, loaded, ev, who)
+                break
+            except ConcurrentUpdate:
+                if retries <= 0:
+                    raise
+                retries -= 1
+                record = self.store.load(instance_id)
         if core.batch or core.queue:  # follow-up work: effects, deliveries, children
             return self._finish(new, loaded)
         return Instance(new, loaded.chart)
