@@ -21,6 +21,9 @@ sys.path.insert(0, str(ROOT))
 SECTIONS: dict[str, tuple[str, Callable[[object], object]]] = {
     "validate": ("bench.bench_validate", lambda main: main()),  # type: ignore[operator]
     "engine": ("bench.bench_engine", lambda main: main([])),  # type: ignore[operator]
+    "runtime": ("bench.bench_runtime", lambda main: main([])),  # type: ignore[operator]
+    "store": ("bench.bench_store", lambda main: main([])),  # type: ignore[operator]
+    "workers": ("bench.bench_workers", lambda main: main([])),  # type: ignore[operator]
 }
 
 
