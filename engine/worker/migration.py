@@ -20,8 +20,7 @@ stranded instances are reported and left alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -194,36 +193,6 @@ class Migration:
         return Snapshot(config, context, history, {} if done else dict(run.timers), done)
 
 
-@contextmanager
-def _version_change(
-    store: SqlStore, instance_id: str, version: int, row_version: int
-) -> Iterator[None]:
-    """Make the next unit of work of ``store`` also set the instance's chart version.
-
-    The SQL store has no call that changes an instance's chart version, so this appends
-    one ``UPDATE`` to the statements of the next ``save`` (the store's own transaction:
-    both or neither). TODO: replace by a ``SqlStore.move_instance`` call once the store
-    offers one; this reaches into the store's driver.
-    """
-    db: Any = store._db
-    mark = "%s" if store.dialect == "postgresql" else "?"
-    sql = (
-        f"UPDATE statewise_instances SET chart_version = {mark} "
-        f"WHERE id = {mark} AND row_version = {mark}"
-    )
-    real = db.write
-
-    def write(first: str, args: Any, rest: Any, fetch: bool = False, pre: Any = ()) -> Any:
-        return real(first, args, [*rest, (sql, (version, instance_id, row_version))], fetch, pre)
-
-    db.write = write
-    try:
-        yield
-    finally:
-        db.write = real
-        store._rows.cache.pop(instance_id, None)  # the cached record names the old version
-
-
 def move_instance(
     store: SqlStore,
     record: InstanceRecord,
@@ -254,12 +223,12 @@ def move_instance(
         now,
         "forced",
     )
-    with _version_change(store, record.id, new, version + 1):
-        store.save(
-            record.id,
-            after,
-            status=DONE if after.done else ACTIVE,
-            expected_version=version,
-            time=now,
-            changes=Changes(audit=(line,), timers=timer_changes(record.snapshot, after)),
-        )
+    store.move_instance(
+        record.id,
+        after,
+        chart_version=new,
+        status=DONE if after.done else ACTIVE,
+        expected_version=version,
+        time=now,
+        changes=Changes(audit=(line,), timers=timer_changes(record.snapshot, after)),
+    )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import secrets
 import time as _time
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import URL
 from sqlalchemy.exc import DBAPIError
@@ -141,6 +142,40 @@ class SqlStore(Operations):
             return ValueError(f"instance id {record.id!r} is already used")
         return DatabaseError(f"{self.url}: {exc}")
 
+    def move_instance(
+        self,
+        instance_id: str,
+        snapshot: Snapshot,
+        *,
+        chart_version: int,
+        status: InstanceStatus,
+        expected_version: int,
+        time: datetime,
+        changes: Changes,
+    ) -> InstanceRecord:
+        """:meth:`save` that also moves the instance to another version of its chart
+        (``statewise migrate``), in the same transaction: both or neither."""
+        mark = "%s" if self.dialect == "postgresql" else "?"
+        move = (
+            f"UPDATE statewise_instances SET chart_version = {mark} "
+            f"WHERE id = {mark} AND row_version = {mark}",
+            (chart_version, instance_id, expected_version + 1),
+        )
+        self._rows.cache.pop(instance_id, None)  # a cached record names the old version
+        try:
+            self.save(
+                instance_id,
+                snapshot,
+                status=status,
+                expected_version=expected_version,
+                time=time,
+                changes=changes,
+                _also=(move,),
+            )
+        finally:
+            self._rows.cache.pop(instance_id, None)
+        return self.load(instance_id)
+
     def save(
         self,
         instance_id: str,
@@ -150,6 +185,7 @@ class SqlStore(Operations):
         expected_version: int,
         time: datetime,
         changes: Changes,
+        _also: tuple[tuple[str, tuple[Any, ...]], ...] = (),
     ) -> InstanceRecord:
         rows = self._rows
         entry = rows.cache.get(instance_id)
@@ -178,6 +214,8 @@ class SqlStore(Operations):
             expected_version,
         )
         rest = () if changes is NO_CHANGES else rows.changes(instance_id, changes, when)
+        if _also:
+            rest = [*rest, *_also]
         db = self._db
         try:
             if entry is not None:
