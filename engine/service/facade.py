@@ -19,7 +19,7 @@ from engine.service.commit import EMPTY, SYSTEM, AuditInfo
 from engine.service.core import Core, StepListener
 from engine.service.effects import EffectFailed, EffectRunner
 from engine.service.instance import Instance
-from engine.service.registry import ChartRegistry, LoadedChart, TaskHandler
+from engine.service.registry import ChartRegistry, LoadedChart, TaskHandler, chart_source
 from engine.store.memory import MemoryStore
 from engine.store.ports import ConcurrentUpdate, InstanceStore
 from engine.store.records import AuditRecord, InstanceRecord
@@ -65,8 +65,9 @@ class Engine:
 
     # -- charts -------------------------------------------------------------------------
     def register(self, chart: Chart) -> None:
-        """Make a chart available; raises ConfigurationError if a handler or transport is missing."""
+        """Make a chart available and record its version in the store (immutable once used)."""
         self._registry.register(chart)
+        self.store.register_chart(chart.id, chart.version, chart.source_hash, chart_source(chart))
 
     @property
     def charts(self) -> tuple[Chart, ...]:

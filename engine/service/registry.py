@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.errors import StatewiseError
@@ -206,3 +207,11 @@ class ChartRegistry:
     def resolve(self, chart: Chart | str) -> LoadedChart:
         """A Chart value is registered on the fly; an id names the latest registered version."""
         return self.latest(chart) if isinstance(chart, str) else self.register(chart)
+
+
+def chart_source(chart: Chart) -> str | None:
+    """The chart file's text, kept beside its version in the store (None when unreadable)."""
+    try:
+        return Path(chart.file).read_text(encoding="utf-8")
+    except OSError:
+        return None

@@ -23,7 +23,12 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from engine.store.ports import ConcurrentUpdate, DuplicateKey, InstanceNotFound
+from engine.store.ports import (
+    ChartVersionConflict,
+    ConcurrentUpdate,
+    DuplicateKey,
+    InstanceNotFound,
+)
 from engine.store.records import (
     NO_CHANGES,
     AuditRecord,
@@ -155,12 +160,24 @@ class MemoryStore:
         self._outbox: dict[str, OutboxItem] = {}
         self._ids = itertools.count(1)
         self._order = itertools.count()
+        #: (chart, version) -> source hash of the registered definition
+        self._charts: dict[tuple[str, int], str] = {}
 
     def __len__(self) -> int:
         return len(self._rows)
 
     def new_id(self) -> str:
         return f"i{next(self._ids)}"
+
+    def register_chart(
+        self, chart: str, version: int, source_hash: str, source: str | None = None
+    ) -> None:
+        stored = self._charts.get((chart, version))
+        if stored is not None and stored != source_hash:
+            used = any(r.chart == chart and r.version == version for r in self._rows.values())
+            if used:
+                raise ChartVersionConflict(chart, version, stored, source_hash)
+        self._charts[(chart, version)] = source_hash
 
     # -- units of work ----------------------------------------------------------------
     def create(self, record: InstanceRecord, changes: Changes) -> InstanceRecord:

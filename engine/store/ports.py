@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from engine.runtime import Snapshot
 
 __all__ = [
+    "ChartVersionConflict",
     "ConcurrentUpdate",
     "DuplicateKey",
     "InstanceNotFound",
@@ -52,6 +53,18 @@ class DuplicateKey(StoreError):
         super().__init__(f"chart {chart!r} already has an instance with key {key!r} ({existing})")
 
 
+class ChartVersionConflict(StoreError):
+    """A chart version already used by instances was registered with another definition."""
+
+    def __init__(self, chart: str, version: int, stored: str, given: str) -> None:
+        self.chart, self.version, self.stored, self.given = chart, version, stored, given
+        super().__init__(
+            f"chart {chart!r} version {version} is used by stored instances with another "
+            f"definition (source hash {stored[:12]}, now {given[:12]}); a changed chart needs "
+            "a new version"
+        )
+
+
 class ConcurrentUpdate(StoreError):
     """The instance changed since it was loaded (optimistic lock); nothing was saved."""
 
@@ -68,6 +81,13 @@ class InstanceStore(Protocol):
 
     def new_id(self) -> str:
         """A fresh, unused instance id."""
+        ...
+
+    def register_chart(
+        self, chart: str, version: int, source_hash: str, source: str | None = None
+    ) -> None:
+        """Record a chart version's definition. A version is immutable once an instance
+        uses it: registering it again with another hash raises :class:`ChartVersionConflict`."""
         ...
 
     def create(self, record: InstanceRecord, changes: Changes) -> InstanceRecord:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from engine.store.ports import ChartVersionConflict as ChartVersionConflict
 from engine.store.ports import StoreError
 
 __all__ = ["ChartVersionConflict", "DatabaseError", "SchemaNotCurrent"]
@@ -24,16 +25,4 @@ class SchemaNotCurrent(StoreError):
             f"database {url} {where}; this statewise needs revision {wanted}. "
             f"Run: statewise db upgrade --db '{url}' "
             "(or open it with SqlStore(url, create=True) in tests and embedded use)"
-        )
-
-
-class ChartVersionConflict(StoreError):
-    """A chart version already used by instances was registered with another definition."""
-
-    def __init__(self, chart: str, version: int, stored: str, given: str) -> None:
-        self.chart, self.version, self.stored, self.given = chart, version, stored, given
-        super().__init__(
-            f"chart {chart!r} version {version} is used by stored instances with another "
-            f"definition (source hash {stored[:12]}, now {given[:12]}); a changed chart needs "
-            "a new version"
         )
