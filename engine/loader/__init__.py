@@ -62,12 +62,15 @@ def _run(
             )
         )
         return LoadResult(None, diagnostics)
+    if doc.data.get("fragment") is True:
+        # On its own a fragment gets its shape checked; its includes, names and expressions
+        # are checked as part of each chart that includes it (so each problem is told once).
+        diagnostics.extend(validate_schema(doc))
+        return LoadResult(None, diagnostics)
     doc, sources = resolve_includes(doc, diagnostics)
     diagnostics.extend(validate_schema(doc))
     if any(d.is_error for d in diagnostics) or stage is Stage.SCHEMA:
         return LoadResult(None, diagnostics)
-    if doc.data.get("fragment") is True:
-        return LoadResult(None, diagnostics)  # a fragment is only checked as part of a chart
     chart = build_chart(doc, sources, diagnostics, functions)
     if chart is None or stage is Stage.MODEL:
         return LoadResult(chart, diagnostics)

@@ -121,3 +121,26 @@ def test_stage_option_stops_early(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert main(["validate", "--stage", "schema", str(path)]) == 0
     capsys.readouterr()
     assert main(["validate", "--stage", "model", str(path)]) == 1
+
+
+def test_a_problem_in_a_fragment_is_told_once_per_including_chart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, "a.yaml", "fragment: true\ninclude: [b.yaml]\n")
+    write(tmp_path, "b.yaml", "fragment: true\ninclude: [a.yaml]\n")
+    write(
+        tmp_path,
+        "chart.yaml",
+        "id: demo\nversion: 1\ninclude: [a.yaml]\nstates:\n  s: {type: final}\n",
+    )
+    assert main(["validate", "--no-source", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert out.count("E007") == 1 and "chart.yaml -> a.yaml -> b.yaml -> a.yaml" in out
+
+
+def test_a_fragment_alone_gets_its_shape_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, "frag.yaml", "fragment: true\nstates:\n  s:\n    tpye: final\n")
+    assert main(["validate", "--no-source", str(tmp_path / "frag.yaml")]) == 1
+    assert "E101 unknown key 'tpye'" in capsys.readouterr().out
