@@ -61,7 +61,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="overlay a heat map: a JSON list of record lists (or an object of them), one per instance",
     )
     r.add_argument("--instance", metavar="ID", help="overlay a stored instance (needs --db)")
-    r.add_argument("--db", metavar="URL", help="the instance store (not available yet)")
+    r.add_argument(
+        "--db", metavar="URL", help="the database holding the instance (with --instance)"
+    )
     r.set_defaults(handler=run)
 
 
