@@ -9,80 +9,29 @@ the server is unreachable the PostgreSQL tests are skipped ("PostgreSQL not avai
 
 from __future__ import annotations
 
-import os
-import secrets
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from engine import Chart, load_chart
-from engine.store.sql import SqlStore
+from tests import databases
+from tests.databases import empty_pg, fresh_pg_database, sqlite_copy
 from tests.ops.helpers import DEFINITIONS, SmtpSink, free_port
-
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-TABLES = (
-    "statewise_outbox",
-    "statewise_timers",
-    "statewise_audit",
-    "statewise_instances",
-    "statewise_chart_versions",
-)
-
-
-def _plain(url: str) -> str:
-    from sqlalchemy import make_url
-
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
-    import psycopg
-    from sqlalchemy import make_url
-
-    url = make_url(os.environ.get("STATEWISE_TEST_POSTGRES_URL", DEFAULT_PG))
-    url = url.set(drivername="postgresql+psycopg")
-    shown = url.render_as_string(hide_password=True)
-    try:
-        admin = psycopg.connect(
-            _plain(str(url.render_as_string(False))), autocommit=True, connect_timeout=3
-        )
-    except psycopg.Error as exc:
-        reason = f"PostgreSQL not available at {shown}"
-        if os.environ.get("STATEWISE_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"{reason} ({exc}); STATEWISE_REQUIRE_POSTGRES=1 requires it")
-        pytest.skip(reason)
-    name = f"statewise_ops_{os.getpid()}_{secrets.token_hex(3)}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    test_url = url.set(database=name).render_as_string(hide_password=False)
-    try:
-        SqlStore(test_url, create=True).close()
-        yield test_url
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-
-
-def empty_pg(url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(_plain(url), autocommit=True) as conn:
-        conn.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY")
+    yield from fresh_pg_database("statewise_ops")
 
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    SqlStore(f"sqlite:///{path}", create=True).close()
-    return path
+    return databases.sqlite_template(tmp_path_factory.mktemp("template"))
 
 
 def _sqlite(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    path = tmp_path / "statewise.db"
-    shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-    return f"sqlite:///{path}"
+    return sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path)
 
 
 def _postgres(request: pytest.FixtureRequest) -> str:

@@ -10,82 +10,36 @@ makes them fail instead.
 
 from __future__ import annotations
 
-import os
-import secrets
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import make_url
 
 from engine import Chart, MemoryStore, load_chart
 from engine.store import InstanceStore
 from engine.store.sql import SqlStore
+from tests import databases
+from tests.databases import empty_pg, fresh_pg_database, sqlite_copy
 
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 CHARTS = Path(__file__).resolve().parents[1] / "service" / "charts"
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-TABLES = (
-    "statewise_outbox",
-    "statewise_timers",
-    "statewise_audit",
-    "statewise_instances",
-    "statewise_chart_versions",
-)
-
-
-def _server_url() -> str:
-    return os.environ.get("STATEWISE_TEST_POSTGRES_URL", DEFAULT_PG)
 
 
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
     """The URL of a fresh database (at the head revision) on the test server."""
-    import psycopg
-
-    url = make_url(_server_url()).set(drivername="postgresql+psycopg")
-    shown = url.render_as_string(hide_password=True)
-    plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    try:
-        admin = psycopg.connect(plain, autocommit=True, connect_timeout=3)
-    except psycopg.Error as exc:
-        reason = f"PostgreSQL not available at {shown}"
-        if os.environ.get("STATEWISE_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"{reason} ({exc}); STATEWISE_REQUIRE_POSTGRES=1 requires it")
-        pytest.skip(reason)
-    name = f"statewise_test_{os.getpid()}_{secrets.token_hex(3)}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    test_url = url.set(database=name).render_as_string(hide_password=False)
-    try:
-        SqlStore(test_url, create=True).close()
-        yield test_url
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-
-
-def empty_pg(url: str) -> None:
-    import psycopg
-
-    plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY")
+    yield from fresh_pg_database("statewise_test")
 
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file at the head revision, copied for every test (migrating is slower)."""
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    SqlStore(f"sqlite:///{path}", create=True).close()
-    return path
+    return databases.sqlite_template(tmp_path_factory.mktemp("template"))
 
 
 def sqlite_url(template: Path, folder: Path) -> str:
-    path = folder / "statewise.db"
-    shutil.copyfile(template, path)
-    return f"sqlite:///{path}"
+    return sqlite_copy(template, folder)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
