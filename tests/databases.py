@@ -54,7 +54,7 @@ def fresh_pg_database(prefix: str) -> Iterator[str]:
         reason = f"PostgreSQL not available at {shown}"
         if os.environ.get("STATEWISE_REQUIRE_POSTGRES") == "1":
             pytest.fail(f"{reason} ({exc}); STATEWISE_REQUIRE_POSTGRES=1 requires it")
-        pytest.skip(reason)
+        pytest.skip(reason=f"PostgreSQL not available at {shown}")
     name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
     admin.execute(f'CREATE DATABASE "{name}"')
     test_url = url.set(database=name).render_as_string(hide_password=False)

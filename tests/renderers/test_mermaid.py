@@ -147,7 +147,7 @@ def test_mermaid_cli_renders_every_chart(
             else "no Chromium for mmdc"
         )
         print(f"skipped: {reason}")
-        pytest.skip(reason)
+        pytest.skip(reason=f"the Mermaid CLI is not installed here: {reason}")
     config = tmp_path / "puppeteer.json"
     config.write_text(json.dumps({"executablePath": browser, "args": ["--no-sandbox"]}))
     doc = tmp_path / "all.md"
