@@ -262,8 +262,23 @@ class Core:
         except StatewiseError as exc:
             self.store.outbox_failed(item.id, str(exc))
             raise
+        rest = self.apply_outcomes(follow)
         self.store.outbox_done(item.id)
-        self.batch.extend(follow)
+        self.batch.extend(rest)
+
+    def apply_outcomes(self, follow: list[Work]) -> list[Work]:
+        """Apply a task's outcome before its call is marked done; return the other work.
+
+        A crash in between then performs the call again (same idempotency key) instead of
+        losing the outcome; a repeated outcome meets an instance that has moved on.
+        """
+        rest: list[Work] = []
+        for work in follow:
+            if isinstance(work, Delivery) and work.event.origin == "task":
+                self._deliver(work)
+            else:
+                rest.append(work)
+        return rest
 
     def _deliver(self, delivery: Delivery) -> None:
         record = self.store.load(delivery.instance_id)

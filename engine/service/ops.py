@@ -164,12 +164,13 @@ def _attempt(engine: Engine, item: OutboxItem, policy: RetryPolicy) -> Outcome:
         record = store.load(item.instance_id)
         loaded = core.registry.get(record.chart, record.version)
         follow = core.runner.perform(item, record, loaded.chart)
+        rest = core.apply_outcomes(follow)  # a task's outcome is saved before the call is done
     except Exception as exc:  # a transport, a handler lookup, a missing chart ...
         if is_infrastructure(exc):
             raise
         return _failed(engine, item, exc, policy)
     store.outbox_done(item.id)
-    core.batch.extend(follow)
+    core.batch.extend(rest)
     return "done"
 
 
