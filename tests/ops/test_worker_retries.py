@@ -89,6 +89,8 @@ def test_backoff_dead_letters_and_retry(
     transport.down = False
     assert main(["outbox", "--db", db_url, "--retry", dead[0].id]) == 0
     assert "pending again" in capsys.readouterr().out
+    # a fresh count of attempts: one more failure would not make it dead again at once
+    assert [i.attempts for i in store.pending_outbox() if i.id == dead[0].id] == [0]
     assert main(["outbox", "--db", db_url, "--retry", "nope"]) == 1
     assert "no dead letter" in capsys.readouterr().err
     assert main(["outbox", "--db", db_url]) == 0

@@ -100,7 +100,11 @@ class QueueStatements:
         self.requeue = sql(
             update(outbox)
             .where(OB.id == param("id"), OB.status == literal_column("'dead'"))
-            .values(status=literal_column("'pending'"), next_attempt_at=OB.created),
+            .values(
+                status=literal_column("'pending'"),
+                next_attempt_at=OB.created,
+                attempts=literal_column("0"),
+            ),
             "id",
         )
         self.count_by_state = {
