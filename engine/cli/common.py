@@ -4,9 +4,27 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import NoReturn
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
-__all__ = ["EXIT_INTERNAL", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_USAGE", "Parser"]
+if TYPE_CHECKING:
+    from engine.errors import Diagnostic
+
+__all__ = [
+    "EXIT_INTERNAL",
+    "EXIT_OK",
+    "EXIT_PROBLEMS",
+    "EXIT_USAGE",
+    "Parser",
+    "find_files",
+    "is_chart_file",
+    "is_scenario_file",
+    "print_diagnostics",
+    "report_missing",
+]
+
+_SCENARIO_SUFFIXES = (".scenario.yaml", ".scenario.yml")
 
 #: success (``validate``: no errors; warnings allowed unless ``--strict``)
 EXIT_OK = 0
@@ -24,3 +42,57 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def is_scenario_file(path: Path) -> bool:
+    return path.name.endswith(_SCENARIO_SUFFIXES)
+
+
+def is_chart_file(path: Path) -> bool:
+    """A YAML file that is not a scenario (charts and fragments)."""
+    return path.suffix in (".yaml", ".yml") and not is_scenario_file(path)
+
+
+def find_files(
+    paths: Sequence[str], accept: Callable[[Path], bool]
+) -> tuple[list[Path], list[str]]:
+    """The files named, and those ``accept`` takes in the folders named (recursively,
+    sorted); plus the paths that do not exist."""
+    files: list[Path] = []
+    missing: list[str] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            files.extend(f for f in sorted(p.rglob("*")) if f.is_file() and accept(f))
+        elif p.is_file():
+            files.append(p)
+        else:
+            missing.append(raw)
+    return files, missing
+
+
+def report_missing(missing: Iterable[str]) -> bool:
+    """Say which paths do not exist (a usage error); True when there were any."""
+    found = False
+    for m in missing:
+        print(f"statewise: error: no such file or folder: {m}", file=sys.stderr)
+        found = True
+    return found
+
+
+def print_diagnostics(diagnostics: Iterable[Diagnostic], *, show_source: bool = True) -> None:
+    """``FILE:LINE:COL: CODE message``, each followed by its source line and a caret."""
+    from engine.source import excerpt
+
+    texts: dict[str, str] = {}
+    for d in diagnostics:
+        print(d.format())
+        if show_source and d.span is not None:
+            if d.span.file not in texts:
+                try:
+                    texts[d.span.file] = Path(d.span.file).read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError):
+                    texts[d.span.file] = ""
+            snippet = excerpt(texts[d.span.file], d.span)
+            if snippet:
+                print(snippet)

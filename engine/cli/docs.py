@@ -8,7 +8,15 @@ import contextlib
 import sys
 from pathlib import Path
 
-from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from engine.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    find_files,
+    is_chart_file,
+    print_diagnostics,
+    report_missing,
+)
 
 __all__ = ["add_parser", "run"]
 
@@ -29,13 +37,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def run(args: argparse.Namespace) -> int:
     from engine.cli.render import require_dot
-    from engine.cli.validate import _print_text, chart_files
     from engine.loader import validate_path
 
-    files, missing = chart_files(args.paths)
-    for m in missing:
-        print(f"statewise: error: no such file or folder: {m}", file=sys.stderr)
-    if missing:
+    files, missing = find_files(args.paths, is_chart_file)
+    if report_missing(missing):
         return EXIT_USAGE
     charts = []
     problems = []
@@ -47,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
             charts.append(result.chart)
     if problems:
         with contextlib.redirect_stdout(sys.stderr):
-            _print_text(sorted(problems, key=lambda d: d.sort_key()), True)
+            print_diagnostics(sorted(problems, key=lambda d: d.sort_key()))
         print("statewise: definition errors; no pages written", file=sys.stderr)
         return EXIT_PROBLEMS
     if not charts:

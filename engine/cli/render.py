@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, print_diagnostics
 
 if TYPE_CHECKING:
     from engine.model import Chart
@@ -77,7 +77,6 @@ def format_for(explicit: str | None, output: str | None, default: str = "svg") -
 
 def load_chart_reporting(path: str) -> Chart | None:
     """Load a chart; on problems print them like ``statewise validate`` (to stderr)."""
-    from engine.cli.validate import _print_text
     from engine.loader import validate_path
 
     if not Path(path).is_file():
@@ -87,7 +86,7 @@ def load_chart_reporting(path: str) -> Chart | None:
     errors = [d for d in result.diagnostics if d.is_error]
     if errors:
         with contextlib.redirect_stdout(sys.stderr):
-            _print_text(sorted(result.diagnostics, key=lambda d: d.sort_key()), True)
+            print_diagnostics(sorted(result.diagnostics, key=lambda d: d.sort_key()))
         print(f"statewise: {path}: {len(errors)} error(s); nothing drawn", file=sys.stderr)
         return None
     if result.chart is None:

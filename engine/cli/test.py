@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
-from pathlib import Path
 
-from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from engine.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    find_files,
+    is_scenario_file,
+    report_missing,
+)
 
-__all__ = ["add_parser", "run", "scenario_files"]
-
-_SUFFIXES = (".scenario.yaml", ".scenario.yml")
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,27 +32,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     t.set_defaults(handler=run)
 
 
-def scenario_files(paths: Sequence[str]) -> tuple[list[Path], list[str]]:
-    files: list[Path] = []
-    missing: list[str] = []
-    for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            files.extend(
-                f for f in sorted(p.rglob("*")) if f.is_file() and f.name.endswith(_SUFFIXES)
-            )
-        elif p.is_file():
-            files.append(p)
-        else:
-            missing.append(raw)
-    return files, missing
-
-
 def run(args: argparse.Namespace) -> int:
-    files, missing = scenario_files(args.paths)
-    for m in missing:
-        print(f"statewise: error: no such file or folder: {m}", file=sys.stderr)
-    if missing:
+    files, missing = find_files(args.paths, is_scenario_file)
+    if report_missing(missing):
         return EXIT_USAGE
     if not files:
         print("statewise: error: no scenario files (*.scenario.yaml) found", file=sys.stderr)

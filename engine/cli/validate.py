@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from engine.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    find_files,
+    is_chart_file,
+    print_diagnostics,
+    report_missing,
+)
 
 if TYPE_CHECKING:
     from engine.errors import Diagnostic
 
 __all__ = ["add_parser", "run"]
-
-_CHART_SUFFIXES = (".yaml", ".yml")
-_NOT_CHARTS = (".scenario.yaml", ".scenario.yml")
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,43 +40,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     v.add_argument("--no-source", action="store_true", help="do not print the source excerpt")
     v.set_defaults(handler=run)
-
-
-def chart_files(paths: Sequence[str]) -> tuple[list[Path], list[str]]:
-    files: list[Path] = []
-    missing: list[str] = []
-    for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                if (
-                    f.is_file()
-                    and f.name.endswith(_CHART_SUFFIXES)
-                    and not f.name.endswith(_NOT_CHARTS)
-                ):
-                    files.append(f)
-        elif p.is_file():
-            files.append(p)
-        else:
-            missing.append(raw)
-    return files, missing
-
-
-def _print_text(diagnostics: list[Diagnostic], show_source: bool) -> None:
-    from engine.source import excerpt
-
-    texts: dict[str, str] = {}
-    for d in diagnostics:
-        print(d.format())
-        if show_source and d.span is not None:
-            if d.span.file not in texts:
-                try:
-                    texts[d.span.file] = Path(d.span.file).read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError):
-                    texts[d.span.file] = ""
-            snippet = excerpt(texts[d.span.file], d.span)
-            if snippet:
-                print(snippet)
 
 
 def _print_json(diagnostics: list[Diagnostic], files: int) -> None:
@@ -119,10 +85,8 @@ def run(args: argparse.Namespace) -> int:
     from engine.loader import Stage, validate_path
     from engine.loader.references import check_references
 
-    files, missing = chart_files(args.paths)
-    for m in missing:
-        print(f"statewise: error: no such file or folder: {m}", file=sys.stderr)
-    if missing:
+    files, missing = find_files(args.paths, is_chart_file)
+    if report_missing(missing):
         return EXIT_USAGE
     diagnostics: list[Diagnostic] = []
     charts = []
@@ -141,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "github":
         _print_github(diagnostics)
     else:
-        _print_text(diagnostics, not args.no_source)
+        print_diagnostics(diagnostics, show_source=not args.no_source)
         summary = f"{len(files)} file{'s' if len(files) != 1 else ''} checked: "
         summary += f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
         print(summary, file=sys.stderr)

@@ -24,6 +24,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine.cli.common import find_files, is_chart_file
 from engine.errors import StatewiseError
 
 if TYPE_CHECKING:
@@ -43,8 +44,6 @@ __all__ = [
     "open_store",
     "sqlite_path",
 ]
-
-_NOT_CHARTS = (".scenario.yaml", ".scenario.yml")
 
 
 class SetupError(StatewiseError):
@@ -138,9 +137,7 @@ def load_definitions(folder: str | Path, functions: FunctionRegistry | None = No
     if not root.is_dir():
         raise SetupError(f"--definitions {folder}: no such folder")
     charts: list[Chart] = []
-    for path in sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml")):
-        if path.name.endswith(_NOT_CHARTS) or not path.is_file():
-            continue
+    for path in find_files([str(folder)], is_chart_file)[0]:
         result = validate_path(path, functions=functions)
         if not result.ok:
             if result.chart is None and not any(d.is_error for d in result.diagnostics):
