@@ -7,10 +7,12 @@ did not change (copy on write).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
+
+from engine.expr.ops import EMPTY as _EXPR_EMPTY
 
 __all__ = [
     "EMPTY",
@@ -23,28 +25,9 @@ __all__ = [
 ]
 
 
-class _Empty(Mapping[str, Any]):
-    """The shared, immutable, hashable empty mapping (default data, history, timers)."""
-
-    __slots__ = ()
-
-    def __getitem__(self, key: str) -> Any:
-        raise KeyError(key)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
-
-    def __hash__(self) -> int:
-        return 0
-
-    def __repr__(self) -> str:
-        return "{}"
-
-
-EMPTY: Mapping[str, Any] = _Empty()
+#: The shared, immutable, hashable empty mapping (default data, history, timers): the same
+#: object the expression layer uses for empty scopes.
+EMPTY: Mapping[str, Any] = _EXPR_EMPTY
 
 
 @dataclass(frozen=True, slots=True)

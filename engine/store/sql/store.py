@@ -163,15 +163,7 @@ class SqlStore(Operations):
         )
         self._rows.cache.pop(instance_id, None)  # a cached record names the old version
         try:
-            self.save(
-                instance_id,
-                snapshot,
-                status=status,
-                expected_version=expected_version,
-                time=time,
-                changes=changes,
-                _also=(move,),
-            )
+            self._save(instance_id, snapshot, status, expected_version, time, changes, (move,))
         finally:
             self._rows.cache.pop(instance_id, None)
         return self.load(instance_id)
@@ -185,8 +177,20 @@ class SqlStore(Operations):
         expected_version: int,
         time: datetime,
         changes: Changes,
-        _also: tuple[tuple[str, tuple[Any, ...]], ...] = (),
     ) -> InstanceRecord:
+        return self._save(instance_id, snapshot, status, expected_version, time, changes, ())
+
+    def _save(
+        self,
+        instance_id: str,
+        snapshot: Snapshot,
+        status: InstanceStatus,
+        expected_version: int,
+        time: datetime,
+        changes: Changes,
+        also: tuple[tuple[str, tuple[Any, ...]], ...],
+    ) -> InstanceRecord:
+        """One unit of work; ``also``: more statements for the same transaction."""
         rows = self._rows
         entry = rows.cache.get(instance_id)
         conf = rows.config(snapshot.configuration)
@@ -214,8 +218,8 @@ class SqlStore(Operations):
             expected_version,
         )
         rest = () if changes is NO_CHANGES else rows.changes(instance_id, changes, when)
-        if _also:
-            rest = [*rest, *_also]
+        if also:
+            rest = [*rest, *also]
         db = self._db
         try:
             if entry is not None:
