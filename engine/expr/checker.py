@@ -50,7 +50,7 @@ from engine.expr.types import (
     is_numeric,
     strip_optional,
 )
-from engine.expr.wording import ARITH_HINT, article, listing, suggest
+from engine.expr.wording import ARITH_HINT, article, did_you_mean, listing, suggest
 from engine.source import Span
 
 __all__ = ["Checker", "TypeEnv", "check", "infer_safely"]
@@ -149,8 +149,7 @@ class Checker:
         f = base.field(node.name)
         if f is None:
             names = [x.name for x in base.fields]
-            close = suggest(node.name, names)
-            hint = f"did you mean '{close}'? " if close else ""
+            hint = did_you_mean(node.name, names)
             return self.error(
                 codes.UNKNOWN_FIELD,
                 f"unknown field '{node.name}' of "
@@ -175,8 +174,7 @@ class Checker:
         f = event.field(node.name)
         if f is None:
             names = [x.name for x in event.fields]
-            close = suggest(node.name, names)
-            hint = f"did you mean '{close}'? " if close else ""
+            hint = did_you_mean(node.name, names)
             return self.error(
                 codes.UNKNOWN_EVENT_FIELD,
                 f"the event has no field '{node.name}'; "
@@ -239,8 +237,7 @@ class Checker:
             return False
         value = str(other.value)
         if value not in base.values:
-            close = suggest(value, base.values)
-            hint = f"did you mean '{close}'? " if close else ""
+            hint = did_you_mean(value, base.values)
             self.error(
                 codes.NOT_ENUM_MEMBER,
                 f"'{value}' is not a value of "
