@@ -6,9 +6,9 @@ Each check returns a list of mismatches; a mismatch is a headline plus detail li
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from engine.notify.messages import Message
 from engine.runtime import EventRefused
@@ -132,18 +132,30 @@ def _message_matches(pattern: Mapping[str, Any], m: Message) -> bool:
     return not any(str(s) in m.text for s in _as_list(pattern.get("excludes", [])))
 
 
+T = TypeVar("T")
+
+
+def _pair_up(
+    patterns: Iterable[Any], items: Iterable[T], matches: Callable[[Any, T], bool]
+) -> tuple[list[Any], list[T]]:
+    """Give each pattern the first item it matches; return the patterns left without one
+    and the items no pattern took."""
+    unused = list(items)
+    missing = []
+    for pattern in patterns:
+        hit = next((item for item in unused if matches(pattern, item)), None)
+        if hit is None:
+            missing.append(pattern)
+        else:
+            unused.remove(hit)
+    return missing, unused
+
+
 def _notifications(ctx: _Ctx, expected: Any) -> list[Mismatch]:
     obs = ctx.observed
     fresh = obs.messages[obs.messages_seen :]
     obs.messages_seen = len(obs.messages)
-    unused = list(fresh)
-    unmatched = []
-    for pattern in expected:
-        hit = next((m for m in unused if _message_matches(pattern, m)), None)
-        if hit is None:
-            unmatched.append(pattern)
-        else:
-            unused.remove(hit)
+    unmatched, unused = _pair_up(expected, fresh, _message_matches)
     if not unmatched and not unused:
         return []
     details = [f"- {show(p)}" for p in unmatched] + [f"+ {_describe_message(m)}" for m in unused]
@@ -289,14 +301,7 @@ def _timers(ctx: _Ctx, expected: Any) -> list[Mismatch]:
             return "due" not in pattern or same(str(pattern["due"]), t.due)
         return str(pattern) in (t.event, t.id)
 
-    unused = list(timers)
-    missing = []
-    for pattern in wanted:
-        hit = next((t for t in unused if matches(pattern, t)), None)
-        if hit is None:
-            missing.append(pattern)
-        else:
-            unused.remove(hit)
+    missing, unused = _pair_up(wanted, timers, matches)
     if not missing and not unused:
         return []
     details = [f"- {show(p)}" for p in missing]
