@@ -25,19 +25,18 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import secrets
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_engine import CHART, EVENTS  # noqa: E402
+from bench.pg import pg_database  # noqa: E402
 from bench.report import write_section  # noqa: E402
 from bench.store_listing import listing_latency  # noqa: E402
 from engine import Engine, load_text  # noqa: E402
@@ -230,31 +229,6 @@ def measure(
         for name in names
     }
     return {name: statistics.median(v) for name, v in rates.items()}, ratios
-
-
-@contextmanager
-def pg_database() -> Iterator[str | None]:
-    """A fresh database on the benchmark server (dropped afterwards), or None."""
-    import psycopg
-    from sqlalchemy import make_url
-
-    given = os.environ.get(
-        "STATEWISE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-    )
-    url = make_url(given).set(drivername="postgresql")
-    try:
-        admin = psycopg.connect(url.render_as_string(hide_password=False), autocommit=True)
-    except psycopg.Error as exc:
-        print(f"PostgreSQL not available at {url.render_as_string()}: {exc}")
-        yield None
-        return
-    name = f"statewise_bench_{secrets.token_hex(3)}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 Measured = tuple[dict[str, float], dict[str, float]]

@@ -15,21 +15,18 @@ skipped when unreachable).
 from __future__ import annotations
 
 import argparse
-import os
-import secrets
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.pg import pg_database  # noqa: E402
 from bench.report import write_section  # noqa: E402
 from engine import Engine, ManualClock, load_text  # noqa: E402
 from engine.store.sql import SqlStore  # noqa: E402
@@ -45,30 +42,6 @@ states:
   done: {type: final}
 """
 LEAD = 4.0  # seconds between starting the workers and the timers falling due
-
-
-@contextmanager
-def pg_database() -> Iterator[str | None]:
-    import psycopg
-    from sqlalchemy import make_url
-
-    given = os.environ.get(
-        "STATEWISE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-    )
-    url = make_url(given).set(drivername="postgresql")
-    try:
-        admin = psycopg.connect(url.render_as_string(hide_password=False), autocommit=True)
-    except psycopg.Error as exc:
-        print(f"PostgreSQL not available at {url.render_as_string()}: {exc}")
-        yield None
-        return
-    name = f"statewise_bench_{secrets.token_hex(3)}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(drivername="postgresql+psycopg", database=name).render_as_string(False)
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 def seed(url: str, n: int, definitions: Path) -> datetime:
@@ -130,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             rates.setdefault(("SQLite file (WAL, NORMAL)", 1), []).append(rate)
             print(f"SQLite, 1 worker: {rate:,.0f} timers/s", flush=True)
             for workers in (1, 2):
-                with pg_database() as url:
+                with pg_database("postgresql+psycopg") as url:
                     if url is None:
                         break
                     rate = run(url, n, workers, folder)
