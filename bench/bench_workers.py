@@ -88,6 +88,15 @@ def run(url: str, n: int, workers: int, folder: Path) -> float:
     return n / elapsed
 
 
+def _scaling(rates: dict[tuple[str, int], list[float]]) -> str:
+    """What a second worker did on PostgreSQL in this run, in words."""
+    one, two = rates.get(("PostgreSQL 15", 1)), rates.get(("PostgreSQL 15", 2))
+    if not one or not two:
+        return ""
+    ratio = statistics.median(two) / statistics.median(one)
+    return f"In this run two workers made {ratio:.2f}x the rate of one."
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--instances", type=int, default=3000)
@@ -121,10 +130,10 @@ def main(argv: list[str] | None = None) -> int:
             f"| {db} | {w} | {m:,.0f} ({lo:,.0f} to {hi:,.0f}) |\n" for db, w, m, lo, hi in rows
         )
         + "\nTwo workers share the claims (`FOR UPDATE SKIP LOCKED`) without ever firing a "
-        "timer twice; on this 2-core machine both workers and the PostgreSQL server compete "
-        "for the same two cores, so a second worker adds no throughput here (the two are slightly slower than one): add workers for "
-        "availability, and for throughput when the database has cores to spare. SQLite is "
-        "fastest for one process (no round trips); run one worker on it.\n"
+        f"timer twice. {_scaling(rates)} On this 2-core machine the workers and the "
+        "PostgreSQL server share the same two cores, so figures vary from run to run: add "
+        "workers for availability, and for throughput when the database has cores to spare. "
+        "SQLite is fastest for one process (no round trips); run one worker on it.\n"
     )
     print(body)
     if not args.no_write:
