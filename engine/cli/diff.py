@@ -7,6 +7,7 @@ import sys
 
 from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 from engine.cli.render import format_for, load_chart_reporting, require_dot, write_output
+from engine.flows import flow_path
 
 __all__ = ["add_parser", "run"]
 
@@ -20,8 +21,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "of both versions, coloured green (added), red (removed) and orange (changed), is "
         "written to FILE (format from the suffix: .svg, .png, .pdf, .dot).",
     )
-    d.add_argument("old", metavar="OLD", help="the earlier chart file")
-    d.add_argument("new", metavar="NEW", help="the later chart file")
+    d.add_argument("old", type=flow_path, metavar="OLD", help="the earlier chart file")
+    d.add_argument("new", type=flow_path, metavar="NEW", help="the later chart file")
     d.add_argument("-o", "--output", metavar="FILE", help="write the diff diagram here")
     d.add_argument("--format", choices=["svg", "png", "pdf", "dot"], help="diagram format")
     d.set_defaults(handler=run)

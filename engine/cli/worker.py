@@ -85,7 +85,7 @@ def _run(args: argparse.Namespace) -> int:
         raise CommandError("--batch, --poll and --lease must be positive", EXIT_USAGE)
     try:
         policy = RetryPolicy(args.max_attempts, args.backoff, grace=args.grace)
-        app = load_app(args.app)
+        app = load_app(args.app, args.db)
     except (ValueError, SetupError) as exc:
         raise CommandError(str(exc), EXIT_USAGE) from exc
     charts = charts_for(args)
@@ -133,7 +133,7 @@ def _engine_factory(charts: list[Chart], app: App) -> Callable[[SqlStore], Engin
             store.register_chart(chart.id, chart.version, chart.source_hash, source)
         return Engine(
             store,
-            SystemClock(),
+            app.clock or SystemClock(),
             tasks=app.tasks,
             transports=transports,
             charts=charts,

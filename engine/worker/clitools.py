@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from engine.cli.common import EXIT_PROBLEMS, EXIT_USAGE
+from engine.flows import flow_path
 
 if TYPE_CHECKING:
     from engine.model import Chart
@@ -60,8 +61,10 @@ def add_definitions(p: argparse.ArgumentParser, *, required: bool = False) -> No
         "--definitions",
         default=default,
         required=required and default is None,
+        type=flow_path,
         metavar="DIR",
-        help="the folder with the charts (every version in use; default: $STATEWISE_DEFINITIONS)",
+        help="the folder with the charts (every version in use; builtin: for the shipped "
+        "flows; default: $STATEWISE_DEFINITIONS)",
     )
 
 

@@ -1,0 +1,130 @@
+"""The reference integrations put together: one object for the library, one hook for ``--app``.
+
+    statewise worker --db URL --definitions builtin: --app engine.reference.app:make
+
+:func:`make` is the worker's application hook: it opens the reference systems on the
+worker's database and returns every task handler the shipped flows need, and a mailbox
+transport (``ref_mail``) for the channels SMTP or the SMS gateway do not cover
+(``STATEWISE_SMTP_HOST``, ``STATEWISE_SMS_URL``). Exporters write their files under
+``$STATEWISE_EXPORT_DIR`` (default ``./exports``).
+
+In a program, :func:`open_systems` gives the same systems for an :class:`~engine.Engine`::
+
+    systems = open_systems(url)
+    engine = Engine(store, tasks=systems.tasks(), transports=systems.transports(), charts=...)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from engine.reference.collect import CollectStores
+from engine.reference.crm import Crm
+from engine.reference.db import RefDb
+from engine.reference.exports import Exports
+from engine.reference.inventory import Inventory
+from engine.reference.mailbox import Mailbox
+from engine.reference.payments import Payments
+from engine.reference.ustore import UStoreServices
+
+if TYPE_CHECKING:
+    from engine.notify.transports import Transport
+    from engine.runtime import Clock
+    from engine.service import TaskHandler
+    from engine.store.sql import SqlStore
+
+__all__ = ["ReferenceSystems", "make", "open_systems"]
+
+
+@dataclass(slots=True)
+class ReferenceSystems:
+    """The reference systems of the four shipped flows, on one database."""
+
+    db: RefDb
+    store: SqlStore
+    payments: Payments
+    inventory: Inventory
+    exports: Exports
+    ustore: UStoreServices
+    collect: CollectStores
+    crm: Crm
+    mailbox: Mailbox
+
+    def tasks(self) -> dict[str, TaskHandler]:
+        """Every task handler the shipped flows need, by task name."""
+        return {
+            **self.payments.tasks(),
+            **self.inventory.tasks(),
+            **self.exports.tasks(),
+            **self.ustore.tasks(),
+            **self.collect.tasks(),
+            **self.crm.tasks(),
+        }
+
+    def transports(self) -> dict[str, Transport]:
+        """The mailbox for e-mail and SMS (messages are kept in ``ref_mail``)."""
+        return {"email": self.mailbox, "sms": self.mailbox}
+
+    def close(self) -> None:
+        self.store.close()
+        self.db.close()
+
+
+def open_systems(
+    url: str,
+    *,
+    clock: Clock | None = None,
+    export_folder: Path | None = None,
+    mail: Transport | None = None,
+) -> ReferenceSystems:
+    """The reference systems on the statewise database at ``url`` (at the head revision).
+
+    ``clock`` is what the systems take as now (the engine's clock; a simulated one in the
+    demo); ``mail`` the transport the e-mail exporter sends through (default: the mailbox).
+    """
+    from engine.store.sql import SqlStore
+
+    db = RefDb(url, clock)
+    store = SqlStore(url, cache_size=0)  # reads the collecting stores' documents
+
+    def lookup(chart: str, key: str) -> Mapping[str, Any] | None:
+        found = store.find(chart, key)
+        return None if found is None else found.snapshot.context
+
+    mailbox = Mailbox(db)
+    folder = export_folder or Path(os.environ.get("STATEWISE_EXPORT_DIR", "exports"))
+    return ReferenceSystems(
+        db,
+        store,
+        Payments(db),
+        Inventory(db),
+        Exports(db, folder=folder, mail=mail or mailbox),
+        UStoreServices(db),
+        CollectStores(db, lookup),
+        Crm(db),
+        mailbox,
+    )
+
+
+#: a channel the worker sends through its own transport when this variable is set
+CONFIGURED = {"email": "STATEWISE_SMTP_HOST", "sms": "STATEWISE_SMS_URL"}
+
+
+def make(db: str) -> dict[str, Any]:
+    """``--app engine.reference.app:make``: the handlers and transports for a worker.
+
+    E-mail and SMS go to the mailbox unless SMTP or the SMS gateway is configured (then
+    the worker's own transports send them). The e-mail exporter's messages always go to
+    the mailbox (``ref_mail``), where they can be read or forwarded.
+    """
+    systems = open_systems(db)
+    transports = {
+        channel: transport
+        for channel, transport in systems.transports().items()
+        if not os.environ.get(CONFIGURED[channel])
+    }
+    return {"tasks": systems.tasks(), "transports": transports}
