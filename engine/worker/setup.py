@@ -82,7 +82,7 @@ def load_app(spec: str | None, db: str | None = None) -> App:
     if "" not in sys.path and os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())  # as `python -m` would: the application is here
     try:
-        factory: Callable[[], Any] = getattr(import_module(module_name), attr)
+        factory: Callable[..., Any] = getattr(import_module(module_name), attr)
     except (ImportError, AttributeError) as exc:
         raise SetupError(f"--app {spec!r}: cannot import it: {exc}") from exc
     made = factory(db) if _takes_argument(factory) else factory()
@@ -94,9 +94,7 @@ def load_app(spec: str | None, db: str | None = None) -> App:
             f"--app {spec!r}: unknown key(s) {', '.join(unknown)}; "
             "expected tasks, transports, functions, clock"
         )
-    return App(
-        made.get("tasks"), made.get("transports"), made.get("functions"), made.get("clock")
-    )
+    return App(made.get("tasks"), made.get("transports"), made.get("functions"), made.get("clock"))
 
 
 def _takes_argument(factory: Callable[..., Any]) -> bool:
