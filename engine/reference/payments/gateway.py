@@ -190,7 +190,14 @@ def authorize(
             p for p in call.rows if p.operation in (AUTH, AUTH_CAPTURE) and p.result == PROCESSING
         ]
         resolved = {(p.shipment, p.amount_cents) for p in call.rows if p.result in (OK, FAILED)}
-        waiting = [p for p in pending if (p.shipment, p.amount_cents) not in resolved]
+        # one answer per payment still processing (a callback may have said so twice)
+        waiting = list(
+            {
+                (p.shipment, p.amount_cents): p
+                for p in pending
+                if (p.shipment, p.amount_cents) not in resolved
+            }.values()
+        )
         if waiting:
             return _resolve(call, waiting)
         if any(p.operation in (AUTH, AUTH_CAPTURE) and p.result == OK for p in call.rows):
