@@ -6,7 +6,8 @@
 worker's database and returns every task handler the shipped flows need, and a mailbox
 transport (``ref_mail``) for the channels SMTP or the SMS gateway do not cover
 (``STATEWISE_SMTP_HOST``, ``STATEWISE_SMS_URL``). Exporters write their files under
-``$STATEWISE_EXPORT_DIR`` (default ``./exports``).
+``$STATEWISE_EXPORT_DIR`` (default ``./exports``). With ``STATEWISE_CLOCK_FILE`` the worker
+and the systems run on the simulated time in that file (:class:`~.clock.FileClock`).
 
 In a program, :func:`open_systems` gives the same systems for an :class:`~engine.Engine`::
 
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine.reference.clock import FileClock
 from engine.reference.collect import CollectStores
 from engine.reference.crm import Crm
 from engine.reference.db import RefDb
@@ -121,10 +123,15 @@ def make(db: str) -> dict[str, Any]:
     the worker's own transports send them). The e-mail exporter's messages always go to
     the mailbox (``ref_mail``), where they can be read or forwarded.
     """
-    systems = open_systems(db)
+    clock_file = os.environ.get("STATEWISE_CLOCK_FILE")
+    clock = FileClock(clock_file) if clock_file else None
+    systems = open_systems(db, clock=clock)
     transports = {
         channel: transport
         for channel, transport in systems.transports().items()
         if not os.environ.get(CONFIGURED[channel])
     }
-    return {"tasks": systems.tasks(), "transports": transports}
+    made: dict[str, Any] = {"tasks": systems.tasks(), "transports": transports}
+    if clock is not None:
+        made["clock"] = clock  # the worker runs on the simulated time too
+    return made

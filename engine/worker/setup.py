@@ -209,7 +209,7 @@ class _DeferredTransport:
         raise StatewiseError("operator commands send no messages; a worker does")
 
 
-def deferred_engine(store: SqlStore, charts: list[Chart]) -> Engine:
+def deferred_engine(store: SqlStore, charts: list[Chart], clock: Clock | None = None) -> Engine:
     """An engine for operator commands: it commits steps and leaves their effects pending
     for a worker (``engine.service.ops.send_deferred``); handlers are placeholders."""
     from engine.service import Engine
@@ -221,4 +221,4 @@ def deferred_engine(store: SqlStore, charts: list[Chart]) -> Engine:
         needs = chart_needs(chart)
         tasks.update(dict.fromkeys(needs.tasks, _deferred_task))
         channels.update(dict.fromkeys(needs.channels, _DeferredTransport()))
-    return Engine(store, tasks=tasks, transports=channels, charts=charts)
+    return Engine(store, clock, tasks=tasks, transports=channels, charts=charts)

@@ -63,6 +63,15 @@ class Inventory:
                 )
             )
 
+    def stock_in(self, sku: str, warehouse: str, quantity: int = 0) -> None:
+        """Keep ``sku`` in ``warehouse`` (a stock record), with an initial quantity."""
+        with self.db.begin() as conn:
+            conn.execute(
+                insert(t.stock).values(sku=sku, warehouse=warehouse, quantity=0, reserved=0)
+            )
+        if quantity:
+            self.receive(sku, warehouse, quantity, "initial stock")
+
     def receive(self, sku: str, warehouse: str, qty: int, reference: str = "receipt") -> list[str]:
         """Put stock on the shelf; returns the deliveries with reservations waiting for it."""
         with self.db.begin() as conn:
