@@ -70,7 +70,7 @@ def test_fixed_from_source_and_blank_mappings(systems: ReferenceSystems, calls: 
     assert customer_of(systems, doc) is None
     with pytest.raises(TaskRefused, match="needs fixed_customer_no"):
         send(systems.collect, calls, "S-6", customer_mapping="fixed")
-    with pytest.raises(TaskRefused, match="Customer E-mail or Phone No. missing"):
+    with pytest.raises(TaskRefused, match=r"Customer E-mail or Phone No\. missing"):
         send(systems.collect, calls, "S-7", customer_mapping="email", customer_email="")
 
 
