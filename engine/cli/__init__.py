@@ -36,6 +36,7 @@ COMMANDS = (
     "force",
     "migrate",
     "flows",
+    "reference",
 )
 
 

@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from engine.errors import StatewiseError
@@ -109,6 +109,10 @@ def decode(text: str) -> Any:
     return _untag(json.loads(text))
 
 
+#: built once: constructing a statement costs more than running it on SQLite
+_RECORD = insert(t.calls)
+
+
 class _KeyTaken(Exception):
     pass
 
@@ -129,6 +133,15 @@ class RefDb:
     def now(self) -> datetime:
         return self.clock.now()
 
+    def steps(self) -> int:
+        """How many audit lines the engine has written (grows with every committed step)."""
+        from sqlalchemy import func
+
+        from engine.store.sql.tables import audit
+
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(audit)).scalar_one())
+
     @contextmanager
     def begin(self) -> Iterator[Connection]:
         """One transaction: committed when the block ends, rolled back if it raises."""
@@ -138,46 +151,64 @@ class RefDb:
     def once(self, key: str, system: str, operation: str, work: Work) -> dict[str, Any]:
         """Run ``work`` exactly once for ``key``; later calls get the first call's answer.
 
-        ``work`` runs inside the transaction that records the key; it returns the answer
-        (JSON-able values, decimals and times allowed) or raises :class:`TaskRefused`.
-        Any other exception rolls everything back and propagates (nothing recorded).
+        ``work`` runs inside the transaction that records the key (last, so a caller that
+        finds the key taken rolls its own work back); it returns the answer (JSON-able
+        values, decimals and times allowed) or raises :class:`TaskRefused`. Any other
+        exception rolls everything back and propagates (nothing recorded).
         """
         refused: TaskRefused | None = None
         try:
             with self.engine.begin() as conn:
                 try:
-                    conn.execute(
-                        insert(t.calls).values(
-                            key=key,
-                            system=system,
-                            operation=operation,
-                            outcome="running",
-                            result="{}",
-                            created=self.now(),
-                        )
-                    )
-                except IntegrityError as exc:
-                    raise _KeyTaken from exc
-                savepoint = conn.begin_nested()
-                try:
-                    answer = dict(work(conn))
+                    answer: dict[str, Any] = dict(work(conn))
                 except TaskRefused as exc:
-                    (savepoint.commit if exc.keep else savepoint.rollback)()
-                    refused = exc
-                    outcome, stored = "error", {"message": str(exc)}
-                else:
-                    savepoint.commit()
-                    outcome, stored = "ok", answer
-                conn.execute(
-                    update(t.calls)
-                    .where(t.calls.c.key == key)
-                    .values(outcome=outcome, result=encode(stored))
-                )
-        except _KeyTaken:  # this call was performed before (or is, by another worker)
+                    if not exc.keep:
+                        raise
+                    refused, answer = exc, {"message": str(exc)}
+                self._record(conn, key, system, operation, refused is None, answer)
+        except _KeyTaken:  # performed before (or just now, by another worker)
             return self._answer(key, operation)
+        except IntegrityError:  # the work met rows of the same call done meanwhile
+            if self._answered(key):
+                return self._answer(key, operation)
+            raise
+        except TaskRefused as exc:  # its work was rolled back; the refusal is the answer
+            try:
+                with self.engine.begin() as conn:
+                    self._record(conn, key, system, operation, False, {"message": str(exc)})
+            except _KeyTaken:
+                return self._answer(key, operation)
+            raise
         if refused is not None:
             raise refused
         return answer
+
+    def _record(
+        self,
+        conn: Connection,
+        key: str,
+        system: str,
+        operation: str,
+        ok: bool,
+        answer: Mapping[str, Any],
+    ) -> None:
+        row = {
+            "key": key,
+            "system": system,
+            "operation": operation,
+            "outcome": "ok" if ok else "error",
+            "result": encode(answer),
+            "created": self.now(),
+        }
+        try:
+            conn.execute(_RECORD, row)
+        except IntegrityError as exc:
+            raise _KeyTaken from exc
+
+    def _answered(self, key: str) -> bool:
+        with self.engine.connect() as conn:
+            found = conn.execute(select(t.calls.c.key).where(t.calls.c.key == key)).first()
+            return found is not None
 
     def _answer(self, key: str, operation: str) -> dict[str, Any]:
         with self.engine.connect() as conn:

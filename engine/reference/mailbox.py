@@ -36,6 +36,9 @@ class Caught:
     sent: datetime
 
 
+_INSERT = insert(t.mail)
+
+
 class Mailbox:
     """A :class:`~engine.notify.transports.Transport` for every channel, into ``ref_mail``."""
 
@@ -43,20 +46,19 @@ class Mailbox:
         self.db = db
 
     def send(self, message: Message, *, idempotency_key: str) -> None:
+        row = {
+            "key": idempotency_key,
+            "channel": message.channel,
+            "recipients": "\n".join(message.recipients),
+            "subject": message.subject,
+            "body": message.body,
+            "template": message.template,
+            "instance_id": message.instance_id,
+            "sent": self.db.now(),
+        }
         try:
             with self.db.begin() as conn:
-                conn.execute(
-                    insert(t.mail).values(
-                        key=idempotency_key,
-                        channel=message.channel,
-                        recipients="\n".join(message.recipients),
-                        subject=message.subject,
-                        body=message.body,
-                        template=message.template,
-                        instance_id=message.instance_id,
-                        sent=self.db.now(),
-                    )
-                )
+                conn.execute(_INSERT, row)
         except IntegrityError:  # sent before under this key: keep one
             return
 

@@ -105,7 +105,7 @@ class Simulation:
             else:
                 # the worker may still be applying what a performed item led to (an event
                 # for a parent): quiet means nothing was written for a while either
-                written = self._audit_lines()
+                written = self.systems.db.steps()
                 now = time.monotonic()
                 if quiet_since is None or quiet_since[0] != written:
                     quiet_since = (written, now)
@@ -113,14 +113,6 @@ class Simulation:
                     return
             time.sleep(0.05)
         raise AssertionError(f"the worker did not settle:\n{self.log.read_text()[-4000:]}")
-
-    def _audit_lines(self) -> int:
-        from sqlalchemy import func, select
-
-        from engine.store.sql.tables import audit
-
-        with self.systems.db.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(audit)).scalar_one())
 
     def advance(self, delta: timedelta, *, step: timedelta = timedelta(minutes=5)) -> None:
         """Move the shared time forward in steps, letting the worker settle at each."""

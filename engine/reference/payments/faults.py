@@ -74,20 +74,20 @@ class Faults:
 
     @staticmethod
     def load(conn: Connection, order_no: str) -> Faults:
-        codes = conn.execute(
+        return Faults(parse_fault(c) for c in Faults.codes(conn, order_no))
+
+    @staticmethod
+    def codes(conn: Connection, order_no: str) -> list[str]:
+        found = conn.execute(
             select(t.payment_faults.c.code).where(t.payment_faults.c.order_no == order_no)
         ).scalars()
-        return Faults(parse_fault(c) for c in codes)
+        return sorted(found)
 
     @staticmethod
     def set(conn: Connection, order_no: str, codes: Iterable[str]) -> list[str]:
         """Add faults to an order (codes are checked first); returns the codes stored."""
         parsed = [parse_fault(c) for c in codes]
-        have = set(
-            conn.execute(
-                select(t.payment_faults.c.code).where(t.payment_faults.c.order_no == order_no)
-            ).scalars()
-        )
+        have = set(Faults.codes(conn, order_no))
         for fault in parsed:
             if fault.code not in have:
                 conn.execute(insert(t.payment_faults).values(order_no=order_no, code=fault.code))

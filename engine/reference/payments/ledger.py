@@ -21,7 +21,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, bindparam, func, insert, select
 
 from engine.reference import tables as t
 from engine.reference.db import as_utc, money
@@ -124,11 +124,17 @@ _COLUMNS = (
 )
 
 
+_INSERT = insert(t.payments)
+_ROWS = (
+    select(*_COLUMNS)
+    .where(t.payments.c.order_no == bindparam("order_no"))
+    .order_by(t.payments.c.id)
+)
+
+
 def rows(conn: Connection, order_no: str) -> list[Payment]:
     """The ledger rows of an order, oldest first."""
-    found = conn.execute(
-        select(*_COLUMNS).where(t.payments.c.order_no == order_no).order_by(t.payments.c.id)
-    )
+    found = conn.execute(_ROWS, {"order_no": order_no})
     return [Payment(**{**r._mapping, "created": as_utc(r.created)}) for r in found]
 
 
@@ -147,21 +153,20 @@ def record(
     call_key: str,
     now: datetime,
 ) -> None:
-    conn.execute(
-        insert(t.payments).values(
-            order_no=order_no,
-            shipment=shipment,
-            operation=operation,
-            amount_cents=amount_cents,
-            result=result,
-            settled=settled,
-            reference=reference,
-            message=message,
-            gateway=gateway,
-            call_key=call_key,
-            created=now,
-        )
-    )
+    row = {
+        "order_no": order_no,
+        "shipment": shipment,
+        "operation": operation,
+        "amount_cents": amount_cents,
+        "result": result,
+        "settled": settled,
+        "reference": reference,
+        "message": message,
+        "gateway": gateway,
+        "call_key": call_key,
+        "created": now,
+    }
+    conn.execute(_INSERT, row)
 
 
 _BUCKET = {

@@ -112,6 +112,11 @@ class Payments:
         with self.db.begin() as conn:
             return Faults.set(conn, order_no, codes)
 
+    def faults(self, order_no: str) -> list[str]:
+        """The faults injected for an order."""
+        with self.db.begin() as conn:
+            return Faults.codes(conn, order_no)
+
     def clear(self, order_no: str, *codes: str) -> None:
         """Remove faults of an order (all when none are named): the gateway recovered."""
         with self.db.begin() as conn:
