@@ -64,7 +64,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.demo.run import run_demo
+    from engine.demo.run import DemoSetupError, run_demo
     from engine.demo.settings import DemoSettings
     from engine.errors import StatewiseError
 
@@ -82,6 +82,9 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         return run_demo(settings)
+    except DemoSetupError as exc:
+        print(f"statewise demo: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except (StatewiseError, ValueError) as exc:
         print(f"statewise demo: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS

@@ -31,14 +31,26 @@ def _leaves(d: Driver, chart: str, key: str) -> set[str]:
 def yc_checkout(d: Driver, a: Action) -> list[FollowUp]:
     if a.data["faults"]:
         d.systems.payments.inject(a.key, *a.data["faults"])
-    if d.start(ORDER, a.data["context"], a.key) is not None:
-        d.send(ORDER, a.key, "evt.pending", actor="storefront")
+    if d.start(ORDER, a.data["context"], a.key) is None:
+        return []
+    if not d.send(ORDER, a.key, "evt.pending", actor="storefront"):
+        # refused: a blocked customer cannot place the order (§4.7); the cart is dropped
+        d.send(ORDER, a.key, "order.discarded", actor="storefront")
     return []
 
 
 def yc_retry_payment(d: Driver, a: Action) -> list[FollowUp]:
     if "none" in _leaves(d, ORDER, a.key):  # the reservation failed: pay again
         d.send(ORDER, a.key, "evt.pending", actor="storefront")
+        if "none" in _leaves(d, ORDER, a.key):  # still no stock: the customer gives up
+            return [(timedelta(hours=1), "yc.discard", a.key, {})]
+    return []
+
+
+def yc_discard(d: Driver, a: Action) -> list[FollowUp]:
+    """The customer checks out again: the unpaid order is discarded (os.none, §1)."""
+    if "none" in _leaves(d, ORDER, a.key):
+        d.send(ORDER, a.key, "order.discarded", actor="storefront")
     return []
 
 
@@ -160,6 +172,7 @@ def ats_cancel(d: Driver, a: Action) -> list[FollowUp]:
 ACTORS: dict[str, Actor] = {
     "yc.checkout": yc_checkout,
     "yc.retry_payment": yc_retry_payment,
+    "yc.discard": yc_discard,
     "yc.pg_callback": yc_pg_callback,
     "yc.cancel_request": yc_cancel_request,
     "yc.return_request": yc_return_request,

@@ -5,7 +5,8 @@
 * the intercompany postings balance (receivables = payables);
 * no instance is stuck: every active instance has a pending timer, waits for a task (an
   outbox item still to perform or a person's work item), offers a manual action someone may
-  take, waits for its parent or children, or rests in states marked ``terminal``.
+  take, waits for its parent or for its children to finish, or rests in states marked
+  ``terminal``.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ def check_all(engine: Engine, store: SqlStore, systems: ReferenceSystems) -> lis
     checks = []
     balances = systems.payments.balances()
     bad = {o: b.problems() for o, b in balances.items() if b.problems()}
-    over_captured = [o for o, p in bad.items() if any(x.startswith("captured") for x in p)]
-    over_refunded = [o for o, p in bad.items() if any(x.startswith("refunded") for x in p)]
+    over_captured = [f"{o}: {x}" for o, p in bad.items() for x in p if x.startswith("captured")]
+    over_refunded = [f"{o}: {x}" for o, p in bad.items() for x in p if x.startswith("refunded")]
     checks.append(_check("captured <= authorised", over_captured, f"{len(balances)} orders"))
     checks.append(_check("refunded <= captured", over_refunded, f"{len(balances)} orders"))
     problems = systems.inventory.reconcile()
@@ -107,8 +108,18 @@ def _stuck(engine: Engine, instance: Instance, waiting_on_task: set[str]) -> str
         return None  # it rests where the chart says it may
     if instance.parent is not None and not engine.get(instance.parent).done:
         return None  # the parent drives it
-    if any(not c.done for c in engine.children(instance.id)):
-        return None  # it waits for its children
-    if engine.available_events(instance.id):
-        return None  # someone may act on it
+    if _awaits_children(chart, instance) and any(not c.done for c in engine.children(instance.id)):
+        return None  # it waits for its children to finish
+    if any(not a.transition.targetless for a in engine.available_events(instance.id)):
+        return None  # someone may move it on (an audit note alone moves nothing)
     return ", ".join(leaves)
+
+
+def _awaits_children(chart: Chart, instance: Instance) -> bool:
+    """Whether an active state takes the event of its children finishing (``done.spawn``)."""
+    return any(
+        e.startswith("done.spawn.")
+        for s in instance.configuration
+        for t in chart.states[s].transitions
+        for e in t.events
+    )

@@ -31,10 +31,14 @@ if TYPE_CHECKING:
     from engine.store import AuditRecord
     from engine.store.sql import SqlStore
 
-__all__ = ["run_demo", "script"]
+__all__ = ["DemoSetupError", "run_demo", "script"]
 
 #: how the customer orders are shared between the systems
 SHARES = {"yescart": 0.5, "ustore": 0.2, "collect": 0.15, "ats": 0.15}
+
+
+class DemoSetupError(Exception):
+    """The demo cannot run with what it was given (a usage error)."""
 
 
 def script(orders: int, seed: int) -> list[Action]:
@@ -58,10 +62,15 @@ def script(orders: int, seed: int) -> list[Action]:
 
 
 def run_demo(settings: DemoSettings) -> int:
+    from engine.demo.report import SYSTEMS
     from engine.flows import shipped_flows
     from engine.worker.setup import load_definitions
 
-    charts = load_definitions(settings.definitions or shipped_flows())
+    folder = settings.definitions or shipped_flows()
+    charts = load_definitions(folder)
+    missing = sorted({c for ids in SYSTEMS.values() for c in ids} - {c.id for c in charts})
+    if missing:
+        raise DemoSetupError(f"the demo needs the charts {', '.join(missing)}; {folder} lacks them")
     # outcomes of fire-and-forget tasks reaching finished instances are refused on purpose;
     # the report counts what matters, so the engine's own log stays quiet during the day
     engine_log = logging.getLogger("statewise")
