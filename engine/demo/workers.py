@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +26,12 @@ if TYPE_CHECKING:
 __all__ = ["WorkerPool"]
 
 QUIET = 0.03  # seconds without a write before the demo takes the workers to be done
+#: claims are leased in simulated time, which the demo moves by minutes at a time: a lease
+#: longer than the whole day keeps a claim from running out while its worker still works
+LEASE = 7 * 24 * 3600
+#: how old (simulated seconds) an outbox item is before any worker may take it over: the
+#: clock stands still while the workers catch up, so the committer keeps its own items
+GRACE = 1
 
 
 class WorkerPool:
@@ -45,8 +51,8 @@ class WorkerPool:
                 cmd = [
                     sys.executable, "-m", "engine", "worker", "--db", url,
                     "--definitions", str(definitions), "--app", "engine.reference.app:make",
-                    "--owner", f"demo-worker-{n + 1}", "--grace", "0", "--poll", "0.02",
-                    "--batch", "100", "--lease", "60", "--log-level", "WARNING",
+                    "--owner", f"demo-worker-{n + 1}", "--grace", str(GRACE), "--poll", "0.02",
+                    "--batch", "100", "--lease", str(LEASE), "--log-level", "WARNING",
                 ]  # fmt: skip
                 self.procs.append(
                     subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -88,8 +94,7 @@ class WorkerPool:
 
 
 def _busy(store: SqlStore, when: datetime) -> bool:
-    """Timers due, or outbox items not yet tried. (An item that failed, a race lost to
-    another worker, waits for its retry time, which comes with a later move.)"""
-    if store.due(when, 1):
-        return True
-    return any(item.attempts == 0 for item in store.pending_outbox(500))
+    """Timers due, or outbox items a worker is performing or may claim now. (An item the
+    demo committed less than :data:`GRACE` ago, or one waiting for a retry, is taken up at
+    a later move of the clock.)"""
+    return bool(store.due(when, 1)) or store.outbox_backlog(when - timedelta(seconds=GRACE)) > 0
