@@ -135,7 +135,7 @@ def _overlay(args: argparse.Namespace, diagram: Diagram) -> Decorations | None:
 
 def run(args: argparse.Namespace) -> int:
     if args.db or args.instance:  # a stored instance: its audit trail from the SQL store
-        from engine.worker.overlay import render_instance
+        from engine.cli.render_instance import render_instance
 
         return render_instance(args)
     fmt = format_for(args.format, args.output)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.errors import StatewiseError
 from engine.model import ROOT, Chart, StateKind
+from engine.ops.errors import OpsError
 from engine.runtime import Interpreter, Snapshot
 from engine.service.ops import entered_configuration
 
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from engine.store.records import InstanceRecord
     from engine.store.sql import SqlStore
 
-__all__ = ["Migration", "Move", "move_instance"]
+__all__ = ["Migration", "Move", "migrate", "move_instance"]
 
 
 @dataclass(slots=True)
@@ -57,17 +58,17 @@ class Migration:
 
     def __init__(self, old: Chart, new: Chart, mapping: Mapping[str, str]) -> None:
         if old.id != new.id:
-            raise StatewiseError(f"{new.id!r} is not a version of {old.id!r}")
+            raise OpsError(f"{new.id!r} is not a version of {old.id!r}", "usage")
         if old.version == new.version:
-            raise StatewiseError(f"both charts are version {old.version}")
+            raise OpsError(f"both charts are version {old.version}", "usage")
         self.old, self.new = old, new
         self.mapping: dict[str, str] = {}
         for ref, target in mapping.items():
             try:
                 self.mapping[old.resolve(ref)] = target
             except KeyError:
-                raise StatewiseError(
-                    f"--map {ref}={target}: version {old.version} has no state {ref!r}"
+                raise OpsError(
+                    f"--map {ref}={target}: version {old.version} has no state {ref!r}", "usage"
                 ) from None
         self._old_tables = Interpreter(old).tables
         self._new = Interpreter(new)
@@ -232,3 +233,37 @@ def move_instance(
         time=now,
         changes=Changes(audit=(line,), timers=timer_changes(record.snapshot, after)),
     )
+
+
+def migrate(
+    store: SqlStore,
+    migration: Migration,
+    *,
+    source: str | None,
+    dry_run: bool,
+    actor: str,
+    now: datetime,
+) -> list[Move]:
+    """Plan (and unless ``dry_run``, save) the move of every active instance on the old
+    version, each in its own transaction. The new version is registered first (``source``
+    is its text, kept with the version). Returns every planned move; a move whose
+    ``problem`` is set was not made (stranded, or changed meanwhile).
+    """
+    from engine.ops.select import Selection
+
+    old, new = migration.old, migration.new
+    if not dry_run:
+        store.register_chart(new.id, new.version, new.source_hash, source)
+    moves: list[Move] = []
+    for summary in Selection(store, old.id, []):
+        if summary.version != old.version or summary.status != "active":
+            continue
+        record = store.load(summary.id)
+        move = migration.plan(record, now)
+        if move.problem is None and not dry_run:
+            try:
+                move_instance(store, record, migration, move, actor=actor, now=now)
+            except StatewiseError as exc:  # changed meanwhile: left for another run
+                move.problem = f"not moved: {exc}"
+        moves.append(move)
+    return moves

@@ -24,7 +24,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine.cli.common import find_files, is_chart_file
+from engine.discovery import find_files, is_chart_file
 from engine.errors import StatewiseError
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from engine.worker.clitools import CommandError
+from engine.ops.errors import OpsError
 
 if TYPE_CHECKING:
     from engine.model import Chart
@@ -48,10 +48,12 @@ class Selection:
         chart = latest_chart(charts, chart_id)
         if tag is not None:
             if chart is None:
-                raise CommandError(f"--tag needs the chart {chart_id!r}: pass --definitions DIR")
+                raise OpsError(
+                    f"--tag needs the chart {chart_id!r}: pass --definitions DIR", "usage"
+                )
             named = {s.id for s in chart.states.values() if tag in s.meta.tags}
             if not named:
-                raise CommandError(f"no state of {chart_id!r} has the tag {tag!r}")
+                raise OpsError(f"no state of {chart_id!r} has the tag {tag!r}", "not_found")
         else:
             assert state is not None
             named = self._resolve(chart, state)
@@ -68,8 +70,8 @@ class Selection:
             if "," in state:
                 return {state}
             known = ", ".join(sorted(s for s in chart.states if s)) or "none"
-            raise CommandError(
-                f"chart {chart.id!r} has no state {state!r} (states: {known})"
+            raise OpsError(
+                f"chart {chart.id!r} has no state {state!r} (states: {known})", "not_found"
             ) from None
 
     @staticmethod
@@ -94,7 +96,7 @@ class Selection:
         if after is not None:
             head, sep, rest = after.partition("~")
             if not sep or not head.isdigit():
-                raise CommandError(f"cursor {after!r} does not belong to this listing", 2)
+                raise OpsError(f"cursor {after!r} does not belong to this listing", "usage")
             index, inner = int(head), rest or None
         items: list[InstanceSummary] = []
         while index < len(self.states) and len(items) < limit:
@@ -117,7 +119,7 @@ class Selection:
                 limit=limit,
             )
         except ValueError as exc:
-            raise CommandError(str(exc), 2) from exc
+            raise OpsError(str(exc), "usage") from exc
 
     def __iter__(self) -> Iterator[InstanceSummary]:
         after: str | None = None
