@@ -57,7 +57,7 @@ class Selection:
         else:
             assert state is not None
             named = self._resolve(chart, state)
-        in_use = store.count_by_state(chart_id)
+        in_use = store.states_in_use(chart_id)  # a skip scan: cheap with millions of rows
         self.states = [s for s in in_use if state == s or self._within(chart, s, named)]
 
     @staticmethod

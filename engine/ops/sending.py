@@ -58,6 +58,8 @@ class Sender:
     roles: frozenset[str] | None = None
     note: str | None = None
     deferred: bool = True
+    #: what the customer is told (Yes!Cart's client-facing note), kept in the audit trail
+    client_note: str | None = None
 
 
 def _apply(engine: Engine, iid: str, event: str, data: Any, who: Sender) -> Instance:
@@ -65,9 +67,24 @@ def _apply(engine: Engine, iid: str, event: str, data: Any, who: Sender) -> Inst
 
     if who.deferred:
         return send_deferred(
-            engine, iid, event, data, actor=who.actor, note=who.note, roles=who.roles
+            engine,
+            iid,
+            event,
+            data,
+            actor=who.actor,
+            note=who.note,
+            roles=who.roles,
+            client_note=who.client_note,
         )
-    return engine.send(iid, event, data, actor=who.actor, note=who.note, roles=who.roles)
+    return engine.send(
+        iid,
+        event,
+        data,
+        actor=who.actor,
+        note=who.note,
+        client_note=who.client_note,
+        roles=who.roles,
+    )
 
 
 def send_one(
