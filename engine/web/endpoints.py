@@ -121,7 +121,7 @@ def api_endpoint(handler: Callable[[Call], Reply]) -> Callable[[Request], Awaita
         return Response(
             dumps(reply.body),
             status_code=reply.status,
-            media_type="application/json",
+            media_type="application/problem+json" if reply.status >= 400 else "application/json",
             headers=dict(reply.headers),
         )
 
