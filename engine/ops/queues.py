@@ -109,7 +109,8 @@ def columns_of(chart: Chart) -> tuple[Column, ...]:
                 f"context field of {chart.id!r} (fields: {', '.join(sorted(known)) or 'none'})",
                 "problem",
             )
-        out.append(Column(field, label or field.rsplit(".", 1)[-1].replace("_", " ")))
+        name = field.rsplit(".", 1)[-1].replace("_", " ")
+        out.append(Column(field, label or name[:1].upper() + name[1:]))
     return tuple(out)
 
 

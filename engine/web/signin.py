@@ -33,7 +33,13 @@ def _next(target: str | None) -> str:
     return target
 
 
-def _form(request: Request, server: Server, message: str | None, status: int) -> Response:
+def _form(
+    request: Request,
+    server: Server,
+    message: str | None,
+    status: int,
+    target: str | None = None,
+) -> Response:
     token = secrets.token_urlsafe(24)
     response = page(
         "signin.html",
@@ -41,7 +47,7 @@ def _form(request: Request, server: Server, message: str | None, status: int) ->
         who=None,
         csrf=token,
         message=message,
-        next=_next(request.query_params.get("next")),
+        next=_next(target or request.query_params.get("next")),
     )
     response.set_cookie(
         PRE_COOKIE,
@@ -75,17 +81,21 @@ async def sign_in_post(request: Request) -> Response:
     expected = server.signer.unsign("presession", request.cookies.get(PRE_COOKIE))
     given = form.get("csrf")
     if not isinstance(expected, str) or not given or not hmac.compare_digest(expected, given):
-        return _form(request, server, "The form expired; please sign in again.", 403)
+        return _form(
+            request, server, "The form expired; please sign in again.", 403, form.get("next")
+        )
     client = request.client.host if request.client else "?"
     if not server.limiter.allow(client):
-        return _form(request, server, "Too many sign-in attempts; wait a minute.", 429)
+        return _form(
+            request, server, "Too many sign-in attempts; wait a minute.", 429, form.get("next")
+        )
     try:
         who = await run_in_threadpool(
             _attempt, request, server, form.get("name").strip(), form.get("password")
         )
     except OpsError as exc:
         status = 429 if exc.kind == "throttled" else 401
-        return _form(request, server, str(exc).capitalize() + ".", status)
+        return _form(request, server, str(exc).capitalize() + ".", status, form.get("next"))
     response = RedirectResponse(_next(form.get("next")), status_code=303)
     set_session(response, server, who)
     response.delete_cookie(PRE_COOKIE, path="/signin")

@@ -78,7 +78,7 @@ def test_a_queue_lists_items_with_the_charts_columns_and_a_bulk_action(
     ann = served_sqlite.signed_in()
     page = ann.get("/charts/yescart.delivery/queues/stock_allocated.inventory_allocated")
     assert page.status_code == 200
-    assert "<th>order no</th>" in page.text and "<th>amount</th>" in page.text
+    assert "<th>Order no</th>" in page.text and "<th>Amount</th>" in page.text
     assert page.text.count('name="id" value=') == 7
     assert '<option value="pack.delivery">Pack delivery</option>' in page.text
     ids = served_sqlite.shop.to_pack[:2]

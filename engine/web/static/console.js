@@ -44,7 +44,8 @@ function panZoom(viewport) {
     const aspect = viewport.clientHeight / Math.max(viewport.clientWidth, 1);
     const w = Math.max(x1 - x0 + 500, 700);
     const h = Math.max(y1 - y0 + 300, w * aspect);
-    view = [(x0 + x1) / 2 - w / 2, (y0 + y1) / 2 - h / 2, w, h];
+    const clamp = (v, lo, span, size) => (size >= span ? lo + (span - size) / 2 : Math.min(Math.max(v, lo), lo + span - size));
+    view = [clamp((x0 + x1) / 2 - w / 2, whole[0], whole[2], w), clamp((y0 + y1) / 2 - h / 2, whole[1], whole[3], h), w, h];
     apply();
   }
 
