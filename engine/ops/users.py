@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import math
 import re
 import secrets
 from collections.abc import Iterable, Sequence
@@ -133,7 +134,7 @@ def sign_in(web: WebStore, name: str, password: str, now: datetime | None = None
     hasher = _hasher()
     row = web.user(name) if _NAME.fullmatch(name) else None
     if row is not None and row.locked_until is not None and row.locked_until > when:
-        wait = int((row.locked_until - when).total_seconds()) + 1
+        wait = max(1, math.ceil((row.locked_until - when).total_seconds()))
         raise OpsError(f"too many failed sign-ins; try again in {wait} s", "throttled")
     if row is None or row.password_hash is None:
         if not _DUMMY:
