@@ -9,8 +9,9 @@ How a key goes (table ``statewise_web_idempotency``):
    applied" are one fact: never one without the other.
 3. **answered**: the answer (status and body) is stored; every repeat gets it back.
 
-When the work fails before its step is saved, the claim is released (a retry does the
-work); when it fails after, the failure is the answer.
+When the work fails before its step is saved (an exception, or an answer of status 500 or
+more such as "the database is away"), the claim is released and a retry does the work; when
+it fails after, the failure is the answer.
 
 A repeat that finds the key claimed but not applied while its claimant is still working
 is told to retry shortly (``conflict``); one that finds it so for longer than
@@ -108,6 +109,11 @@ def once(
         elif found is not None and found.status == "applied":
             web.answer_key(scope, key, 500, json.dumps(_lost(key)), clock())
         raise
+    if answer.status >= 500:  # a passing failure: if nothing was saved, a retry may do it
+        found = web.key(scope, key)
+        if found is not None and found.status == "claimed":
+            web.release_key(scope, key)
+            return answer
     web.answer_key(scope, key, answer.status, json.dumps(answer.body, default=str), clock())
     return answer
 

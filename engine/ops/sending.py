@@ -30,6 +30,9 @@ class SendResult:
     to_states: tuple[str, ...] = ()
     #: why it was refused (one line per blocker) or why it failed
     reasons: tuple[str, ...] = ()
+    #: failed for a passing reason (the database, a concurrent change): nothing was saved
+    #: and the same request may succeed when tried again
+    transient: bool = False
 
     @property
     def accepted(self) -> bool:
@@ -115,7 +118,10 @@ def send_one(
         reasons = tuple(b.message for b in refused.blockers) or (str(refused),)
         return SendResult(instance_id, event, "refused", reasons=reasons)
     except StatewiseError as exc:
-        return SendResult(instance_id, event, "failed", reasons=(str(exc),))
+        from engine.service.ops import is_infrastructure
+
+        passing = isinstance(exc, ConcurrentUpdate) or is_infrastructure(exc)
+        return SendResult(instance_id, event, "failed", reasons=(str(exc),), transient=passing)
     return SendResult(instance_id, event, "accepted", tuple(before), tuple(after.leaf_states))
 
 

@@ -152,6 +152,9 @@ def _sent(result: SendResult, path: str) -> Answer:
                 }
             ),
         )
+    if result.transient:  # nothing was saved; the sender should try again
+        problem = Problem("unavailable", f"{result.event}: " + "; ".join(result.reasons))
+        return Answer(problem.status, plain(problem.body(path)))
     code = "refused" if result.status == "refused" else "unprocessable"
     detail = f"{result.event} {result.status}: " + "; ".join(result.reasons)
     problem = Problem(code, detail, id=result.id, event=result.event, reasons=result.reasons)

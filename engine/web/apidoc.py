@@ -84,7 +84,9 @@ def markdown() -> str:
         required = set(schema.get("required", ()))
         out += [f"### `{name}`", "", "| field | type | meaning |", "|---|---|---|"]
         for field, spec in props.items():
-            kind = spec.get("type", "object" if "$ref" not in spec else spec["$ref"].rsplit("/", 1)[-1])
+            kind = spec.get(
+                "type", "object" if "$ref" not in spec else spec["$ref"].rsplit("/", 1)[-1]
+            )
             if isinstance(kind, list):
                 kind = " or ".join(kind)
             mark = " (required)" if field in required else ""

@@ -34,6 +34,7 @@ CODES: dict[str, tuple[int, str]] = {
     "idempotency_key_reused": (422, "The Idempotency-Key was used for another request"),
     "rate_limited": (429, "Too many attempts"),
     "internal": (500, "Internal error"),
+    "unavailable": (503, "Not possible right now; try again shortly"),
 }
 
 _KINDS = {
@@ -84,7 +85,7 @@ def problem_response(
     extra = dict(headers or {})
     if problem.code == "unauthorized":
         extra.setdefault("WWW-Authenticate", 'Bearer realm="statewise"')
-    if problem.code in ("idempotency_in_progress", "rate_limited"):
+    if problem.code in ("idempotency_in_progress", "rate_limited", "unavailable"):
         extra.setdefault("Retry-After", "2")
     return Response(
         json.dumps(problem.body(instance), default=str),

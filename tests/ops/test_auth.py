@@ -50,7 +50,7 @@ def test_require_send(who: Principal, event: str, fragment: str | None) -> None:
 
 def test_tokens_see_only_their_charts_and_admin_is_a_role() -> None:
     assert FEED.sees("yescart.order") and not FEED.sees("yescart.delivery")
-    with pytest.raises(OpsError, match="limited to the charts yescart.order"):
+    with pytest.raises(OpsError, match=r"limited to the charts yescart\.order"):
         FEED.require_chart("yescart.delivery")
     with pytest.raises(OpsError, match="needs the role 'admin'"):
         ANN.require_admin("retrying dead letters")

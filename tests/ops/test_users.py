@@ -10,9 +10,9 @@ import pytest
 
 pytest.importorskip("argon2", reason="the serve extra is not installed")
 
-from engine.ops import users  # noqa: E402
-from engine.ops.errors import OpsError  # noqa: E402
-from engine.store.sql import SqlStore, WebStore  # noqa: E402
+from engine.ops import users
+from engine.ops.errors import OpsError
+from engine.store.sql import SqlStore, WebStore
 
 T0 = datetime(2026, 12, 1, 9, tzinfo=UTC)
 

@@ -20,10 +20,10 @@ from tests.web.shop import DEFINITIONS, PASSWORD, Shop, add_people, seed_shop
 pytest.importorskip("starlette", reason="the serve extra is not installed (pip install '.[serve]')")
 pytest.importorskip("httpx2", reason="httpx2 (the dev extra) is not installed")
 
-from starlette.testclient import TestClient  # noqa: E402
+from starlette.testclient import TestClient
 
-from engine.web.app import create_app  # noqa: E402
-from engine.web.config import ServeConfig  # noqa: E402
+from engine.web.app import create_app
+from engine.web.config import ServeConfig
 
 
 @pytest.fixture(scope="session")

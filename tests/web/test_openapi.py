@@ -11,12 +11,12 @@ import pytest
 
 pytest.importorskip("starlette", reason="the serve extra is not installed")
 
-from starlette.routing import Route  # noqa: E402
+from starlette.routing import Route
 
-from engine.web.apidoc import markdown  # noqa: E402
-from engine.web.app import API_HANDLERS, routes  # noqa: E402
-from engine.web.openapi import document  # noqa: E402
-from engine.web.problems import CODES  # noqa: E402
+from engine.web.apidoc import markdown
+from engine.web.app import API_HANDLERS, routes
+from engine.web.openapi import document
+from engine.web.problems import CODES
 
 ROOT = Path(__file__).resolve().parents[2]
 

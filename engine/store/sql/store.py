@@ -145,7 +145,7 @@ class SqlStore(Operations, ConsoleQueries):
         rest = self._rows.changes(info.id, changes, when)
         riders = self._ride()
         if riders:
-            rest = [*rest, *riders]
+            rest = [*riders, *rest]  # first: run before anything in it can fail
         chart = (info.chart, info.version)
         pre: list[Stmt] = []
         if chart not in self._charts:  # the version's row must exist (immutable, hash later)
@@ -252,7 +252,7 @@ class SqlStore(Operations, ConsoleQueries):
             rest = [*rest, *also]
         riders = self._ride()
         if riders:
-            rest = [*rest, *riders]
+            rest = [*riders, *rest]  # first: run before anything in it can fail
         db = self._db
         try:
             if entry is not None:
