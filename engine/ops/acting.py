@@ -25,8 +25,11 @@ MAX_BULK = 1000
 
 
 def chart_of(engine: Engine, record: InstanceRecord) -> Chart:
-    """The chart version an instance runs."""
-    return engine.get(record.id).definition
+    """The chart version an instance runs (from the engine's charts: no database read)."""
+    for chart in engine.charts:
+        if chart.id == record.chart and chart.version == record.version:
+            return chart
+    return engine.get(record.id).definition  # registered on demand
 
 
 def _text(value: str | None) -> str | None:
