@@ -21,13 +21,11 @@ def _record(p: Page) -> Any:
 
 def _show(p: Page, record: Any, status: int = 200, **extra: Any) -> Response:
     from engine.ops.view import instance_view
-    from renderers import build_diagram
     from renderers.live import mark_svg
     from renderers.overlay import path_marks
 
     view = instance_view(p.server.engine(), p.server.store, record, p.who.principal.roles)
-    diagram = build_diagram(view.chart)
-    marks = path_marks(diagram, view.path, current=view.leaves)
+    marks = path_marks(p.server.diagram(view.chart), view.path, current=view.leaves)
     svg = mark_svg(p.server.svg(view.chart), marks)
     values: dict[str, Any] = {"refused": None, "done": p.query("done"), "noted": p.query("noted")}
     values.update(extra)

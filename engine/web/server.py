@@ -22,6 +22,7 @@ from engine.web.sessions import Signer
 if TYPE_CHECKING:
     from engine.model import Chart
     from engine.service import Engine
+    from renderers import Diagram
 
 __all__ = ["RateLimiter", "Server"]
 
@@ -69,6 +70,7 @@ class Server:
         self.limiter = RateLimiter(config.sign_in_per_minute)
         self._local = threading.local()
         self._svg: dict[tuple[str, int], str] = {}
+        self._diagrams: dict[tuple[str, int], Diagram] = {}
         self._lock = threading.Lock()
         self.engine()  # registers the chart versions now: a conflict stops the start
 
@@ -89,15 +91,31 @@ class Server:
             found = [c for c in found if c.version == version]
         return max(found, key=lambda c: c.version) if found else None
 
+    def diagram(self, chart: Chart) -> Diagram:
+        """The chart's diagram projection (built once per chart version)."""
+        key = (chart.id, chart.version)
+        found = self._diagrams.get(key)
+        if found is None:
+            from renderers import build_diagram
+
+            found = self._diagrams[key] = build_diagram(chart)
+        return found
+
     def svg(self, chart: Chart) -> str:
         """The chart laid out once (``dot``) as an inline SVG, for overlays."""
         key = (chart.id, chart.version)
         found = self._svg.get(key)
         if found is None:
-            from renderers import build_diagram
+            from html import escape
+
+            from renderers import RenderError
             from renderers.live import live_svg
 
-            found = live_svg(build_diagram(chart))
+            try:
+                found = live_svg(self.diagram(chart))
+            except RenderError as exc:  # no dot: the page still works, without the picture
+                return f'<p class="muted">No diagram: {escape(str(exc))}</p>'
+
             with self._lock:
                 self._svg[key] = found
         return found
