@@ -33,6 +33,7 @@ from engine.runtime import (
     RuntimeFailure,
     Snapshot,
 )
+from engine.runtime.blockers import NOT_IN_SOURCE_STATE
 from engine.runtime.outputs import context_changes, effect_summaries
 from engine.service.instance import leaf_states
 from engine.store.records import AuditRecord, InstanceRecord
@@ -155,8 +156,7 @@ class _Run:
         try:
             step = self.owner.interpreter.step(snapshot, event, line.time, instance=self.info)
         except EventRefused as exc:
-            reasons = tuple(b.message for b in exc.blockers) or (str(exc),)
-            self._refuse(line, line.event, before, reasons)
+            self._refuse(line, line.event, before, _reasons(exc))
         except RuntimeFailure as exc:
             self._refuse(line, line.event, before, (f"the candidate's step fails: {exc}",))
         self._check(line, line.event, before, step, snapshot.context)
@@ -307,3 +307,11 @@ def _timer_state(event: str) -> tuple[str, ...]:
     """The state an ``after.<state>.<n>`` timer belongs to (nothing for a delayed send)."""
     state, _, index = event[6:].rpartition(".") if event.startswith("after.") else ("", "", "")
     return (state,) if state and index.isdigit() else ()
+
+
+def _reasons(refused: EventRefused) -> tuple[str, ...]:
+    """The blockers in words; those of transitions whose source is not active only when
+    nothing else blocked (they say no active state takes the event)."""
+    blockers = refused.blockers
+    relevant = [b for b in blockers if b.code != NOT_IN_SOURCE_STATE] or list(blockers)
+    return tuple(b.message for b in relevant) or (str(refused),)

@@ -79,9 +79,10 @@ class Divergence:
 
 @dataclass(frozen=True, slots=True)
 class InstanceResult:
-    """The replay of one instance. ``steps`` counts the stored steps replayed (the start
-    included); ``states`` are the candidate's leaf states after the last of them (an
-    ``identical`` instance's); ``reason`` says why a ``skipped`` one was not replayed."""
+    """The replay of one instance. ``steps`` counts the stored steps (the start included)
+    the candidate did the same, before it parted if it did; ``states`` are the candidate's
+    leaf states after the last step of an ``identical`` instance; ``reason`` says why a
+    ``skipped`` one was not replayed."""
 
     id: str
     key: str | None

@@ -3,9 +3,10 @@ effects it asked the outside world for.
 
 The service records both with every step (a SQL store keeps them in the audit trail), and
 ``statewise replay`` computes the same values for a candidate chart and compares them, so
-the two sides are built by these functions and nothing else. Values are *plain*: mappings
-become dicts and sequences lists, recursively, so a value read back from the store equals
-the one computed now.
+the two sides are built by these functions and nothing else. Effect summaries are *plain*
+(mappings become dicts and sequences lists, recursively); context values are kept as they
+are and compared through :func:`plain`, so a value read back from the store equals the one
+computed now.
 """
 
 from __future__ import annotations
@@ -40,16 +41,17 @@ def plain(value: Any) -> Any:
 
 
 def context_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
-    """The fields of ``after`` that differ from ``before``, with their new values; a field
-    that is gone maps to None. Empty when the step assigned nothing (the usual step keeps the
-    very same mapping, so this costs one identity test)."""
+    """The fields of ``after`` that differ from ``before``, with their new values as they
+    are (compare them through :func:`plain`); a field that is gone maps to None. Empty when
+    the step assigned nothing (the usual step keeps the very same mapping, so this costs
+    one identity test)."""
     if before is after:
         return {}
     out: dict[str, Any] = {}
     for key, value in after.items():
         old = before.get(key, _MISSING)
         if old is not value and old != value:
-            out[key] = plain(value)
+            out[key] = value
     for key in before:
         if key not in after:
             out[key] = None

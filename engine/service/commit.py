@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from engine.runtime import CancelTimer, Event, LogEntry, MacroStep, ScheduleTimer, Snapshot
-from engine.runtime.outputs import context_changes, effect_summaries, plain
+from engine.runtime.outputs import context_changes, effect_summaries
 from engine.store.records import (
     NO_CHANGES,
     AuditKind,
@@ -95,7 +95,7 @@ def unit_of_work(
             changes = context_changes(EMPTY if first else start.context, end.context)
             summaries = effect_summaries(effects)
             if first and given:
-                data = plain(given)
+                data = given
         records = (
             _new(  # AuditRecord(...) without the keyword-capable constructor: hot path
                 AuditRecord,
