@@ -48,10 +48,31 @@ def test_replay_finds_exactly_the_changed_instances_and_writes_nothing(
     url, orders, ids = day
     before = fingerprint(url)
     assert before["statewise_audit"][0] > len(orders)  # there is history to replay
+    reworded = variant(
+        tmp_path,
+        ("id: rp.order", "id: rp.order\ntitle: Orders, reworded\ndescription: same meaning"),
+        ("manual: {label: Ship, roles: [warehouse]}", "manual: {roles: [warehouse], label: Send}"),
+        ("  shipped: {type: final}\n  cancelled: {type: final}\n",
+         "  cancelled: {type: final}\n  shipped: {type: final}\n"),
+        name="reworded",
+    )  # fmt: skip
     with SqlStore(url) as store:
-        same = replay(store, load_chart(CHART))
+        same = replay(store, load_chart(reworded))  # version 2, same meaning
         assert [r.outcome for r in same.results] == ["identical"] * len(orders)
         assert same.ok and same.groups() == []
+        assert min(r.steps for r in same.results) > 1  # whole histories, not only starts
+
+        later = replay(store, load_chart(variant(
+            tmp_path, ("- assign: {checked_at: now()}", "- assign: {checked_at: now() + 1s}"), name="t"
+        )))  # fmt: skip
+        checked = {ids[p.key] for p in orders if p.pay is not None and p.cancel is None
+                   and p.total <= 1000 and p.stock_ok}  # fmt: skip
+        assert checked and {r.id for r in later.results if r.outcome == "diverged"} == checked
+        for r in later.results:  # the task outcome replayed at the time it came
+            if r.first is not None:
+                outcome = next(a for a in store.history(r.id) if a.seq == r.first.seq)
+                assert outcome.event == "done.invoke.check_stock" == r.first.event
+                assert r.first.time == outcome.time
 
         changed = replay(store, load_chart(variant(tmp_path, (GUARD, "guard: total <= 500"))))
         expected = {ids[p.key] for p in orders

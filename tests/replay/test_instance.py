@@ -201,6 +201,7 @@ def test_forced_changes_are_replayed(day: Day, tmp_path: Path) -> None:
     engine = Engine(store, ManualClock(T0 + timedelta(minutes=20)), tasks={"check_stock": lambda *a, **k: None},
                     transports={"email": MemoryTransport()}, charts=[chart()])  # fmt: skip
     force(engine, ids["F"], "review", reason="paid by bank transfer", actor="ann")
+    engine.note(ids["F"], "the customer called", actor="bo")  # notes are not steps
     record, trail = store.load(ids["F"]), store.history(ids["F"])
     assert Replayer(chart()).replay(record, trail).outcome == "identical"
     gone = variant(tmp_path, ("  review:\n    on:\n      accept: {target: checking, manual: {label: Accept, roles: [manager]}}\n", ""),
@@ -226,3 +227,17 @@ def test_a_candidate_that_cannot_start_an_instance_refuses_it(day: Day, tmp_path
     assert {r.outcome for r in results.values()} == {"refused"}
     first = next(iter(results.values())).first
     assert first is not None and first.event == "(start)" and "region" in first.blockers[0]
+
+
+def test_a_candidate_that_loops_refuses_instead_of_hanging(day: Day, tmp_path: Path) -> None:
+    loop = variant(tmp_path, ("  review:\n    on:\n", "  review:\n    always: [{target: review, guard: total > 0}]\n    on:\n"))
+    results = replay_all(day, loop)
+    looped = parted(results, "refused")
+    assert looped == {k for k, r in replay_all(day, None).items() if "review" in _visited(day, k)}
+    first = results[sorted(looped)[0]].first
+    assert first is not None and "microsteps" in first.blockers[0]
+
+
+def _visited(day: Day, key: str) -> set[str]:
+    store, _, ids = day
+    return {s for a in store.history(ids[key]) for s in a.to_configuration}
