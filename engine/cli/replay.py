@@ -101,8 +101,16 @@ def _run(args: argparse.Namespace) -> int:
     since, mapping = _since(args.since), _mapping(args.map)
     if not Path(args.candidate).is_file():
         raise CommandError(f"no such file: {args.candidate}", EXIT_USAGE)
-    if args.diagram and not require_dot(format_for(None, args.diagram)):
-        return EXIT_PROBLEMS
+    if args.diagram:
+        fmt = format_for(None, args.diagram)
+        if fmt not in ("svg", "png", "pdf", "dot"):
+            raise CommandError(
+                f"--diagram {args.diagram}: the heat map needs a Graphviz format; "
+                "expected a file ending in .svg, .png, .pdf or .dot",
+                EXIT_USAGE,
+            )
+        if not require_dot(fmt):
+            return EXIT_PROBLEMS
     functions = load_app(args.app).functions if args.app else None
     candidate = load_chart_reporting(args.candidate, functions)
     if candidate is None:

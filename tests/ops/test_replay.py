@@ -223,6 +223,7 @@ def test_the_command_reports_and_exits_by_what_it_found(
         (["--map", "fresh"], "expected OLD=NEW"),
         (["--since", "yesterday"], "--since 'yesterday'"),
         (["--limit", "0"], "--limit must be at least 1"),
+        (["--diagram", "out.mmd"], "needs a Graphviz format"),
         (["--map", "fresh=fresh", "--map", "nowhere=x"], None),
     ],
 )
