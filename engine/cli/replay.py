@@ -53,7 +53,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         metavar="OLD=NEW",
         help="a state mapping, as 'statewise migrate' takes it (repeat)",
     )
-    p.add_argument("--app", metavar="MODULE:FUNCTION", help="functions the charts call (--app)")
+    p.add_argument(
+        "--app",
+        metavar="MODULE:FUNCTION",
+        help="the application hook that provides functions the chart calls",
+    )
     p.add_argument("--format", choices=["text", "json"], default="text", help="output (text)")
     p.add_argument(
         "--diagram",
