@@ -35,6 +35,7 @@ COMMANDS = (
     "note",
     "force",
     "migrate",
+    "replay",
 )
 
 
