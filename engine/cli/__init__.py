@@ -38,6 +38,7 @@ COMMANDS = (
     "serve",
     "users",
     "tokens",
+    "replay",
 )
 
 

@@ -1,7 +1,7 @@
 """The console and HTTP API tables: users, API tokens, idempotency keys, shared secrets.
 
 Revision ID: v0003_web
-Revises: 0001
+Revises: v0006_replay
 Create Date: 2026-12-05
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "v0003_web"
-down_revision: str | None = "0001"
+down_revision: str | None = "v0006_replay"
 branch_labels: str | None = None
 depends_on: str | None = None
 
