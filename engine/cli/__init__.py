@@ -35,6 +35,9 @@ COMMANDS = (
     "note",
     "force",
     "migrate",
+    "serve",
+    "users",
+    "tokens",
     "replay",
 )
 
