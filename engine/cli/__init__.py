@@ -35,6 +35,10 @@ COMMANDS = (
     "note",
     "force",
     "migrate",
+    "serve",
+    "users",
+    "tokens",
+    "replay",
     "flows",
     "reference",
 )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
+
+from engine.discovery import find_files, is_chart_file, is_scenario_file
 
 if TYPE_CHECKING:
     from engine.errors import Diagnostic
@@ -24,8 +26,6 @@ __all__ = [
     "report_missing",
 ]
 
-_SCENARIO_SUFFIXES = (".scenario.yaml", ".scenario.yml")
-
 #: success (``validate``: no errors; warnings allowed unless ``--strict``)
 EXIT_OK = 0
 #: the input has problems: definition errors, failing scenarios, refused events
@@ -42,33 +42,6 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
-
-
-def is_scenario_file(path: Path) -> bool:
-    return path.name.endswith(_SCENARIO_SUFFIXES)
-
-
-def is_chart_file(path: Path) -> bool:
-    """A YAML file that is not a scenario (charts and fragments)."""
-    return path.suffix in (".yaml", ".yml") and not is_scenario_file(path)
-
-
-def find_files(
-    paths: Sequence[str], accept: Callable[[Path], bool]
-) -> tuple[list[Path], list[str]]:
-    """The files named, and those ``accept`` takes in the folders named (recursively,
-    sorted); plus the paths that do not exist."""
-    files: list[Path] = []
-    missing: list[str] = []
-    for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            files.extend(f for f in sorted(p.rglob("*")) if f.is_file() and accept(f))
-        elif p.is_file():
-            files.append(p)
-        else:
-            missing.append(raw)
-    return files, missing
 
 
 def report_missing(missing: Iterable[str]) -> bool:

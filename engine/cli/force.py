@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 
 from engine.cli.common import EXIT_OK, EXIT_USAGE
-from engine.worker.clitools import (
+from engine.cli.tools import (
     CommandError,
     add_db,
     add_definitions,
@@ -47,34 +47,24 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from engine.service.ops import force_state
-    from engine.worker.setup import deferred_engine
+    from engine.ops.forcing import force
+    from engine.ops.instances import find_instance
+    from engine.ops.setup import deferred_engine
 
     if not args.reason.strip():
         raise CommandError("--reason must not be empty", EXIT_USAGE)
     charts = charts_for(args)
     with opened(args) as store:
         engine = deferred_engine(store, charts)
-        before = engine.get(args.id)
-        try:
-            after = force_state(engine, args.id, args.state, reason=args.reason, actor=args.actor)
-        except KeyError:
-            known = ", ".join(s for s in before.definition.states if s)
-            raise CommandError(
-                f"chart {before.chart!r} has no state {args.state!r} (states: {known})"
-            ) from None
+        iid = find_instance(store, args.id).id
+        done = force(engine, iid, args.state, reason=args.reason, actor=args.actor)
     if args.json:
         print_json(
-            {
-                "id": args.id,
-                "from": before.leaf_states,
-                "to": after.leaf_states,
-                "timers": {t.id: t.due for t in after.timers.values()},
-            }
+            {"id": iid, "from": done.from_states, "to": done.to_states, "timers": done.timers}
         )
     else:
         print(
-            f"{args.id}: forced {', '.join(before.leaf_states)} -> "
-            f"{', '.join(after.leaf_states)} ({args.reason})"
+            f"{iid}: forced {', '.join(done.from_states)} -> "
+            f"{', '.join(done.to_states)} ({args.reason})"
         )
     return EXIT_OK

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from engine.cli.common import EXIT_OK
-from engine.worker.clitools import add_db, opened, print_json, print_table, run_command
+from engine.cli.tools import add_db, opened, print_json, print_table, run_command
 
 __all__ = ["add_parser", "run"]
 
@@ -28,26 +28,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from engine.ops.history import audit_entry
+    from engine.ops.instances import find_instance
+
     with opened(args) as store:
-        records = store.history(args.id)
+        records = store.history(find_instance(store, args.id).id)
     if args.json:
-        print_json(
-            [
-                {
-                    "seq": r.seq,
-                    "kind": r.kind,
-                    "event": r.event,
-                    "data": r.data,
-                    "from_states": r.from_configuration,
-                    "to_states": r.to_configuration,
-                    "actor": r.actor,
-                    "note": r.note,
-                    "client_note": r.client_note,
-                    "time": r.time,
-                }
-                for r in records
-            ]
-        )
+        print_json([audit_entry(r) for r in records])
         return EXIT_OK
     print_table(
         ["SEQ", "TIME", "KIND", "EVENT", "FROM", "TO", "ACTOR", "NOTE"],

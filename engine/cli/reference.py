@@ -16,7 +16,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
-from engine.worker.clitools import (
+from engine.cli.tools import (
     CommandError,
     add_db,
     add_definitions,
@@ -147,8 +147,8 @@ def _stock(systems: ReferenceSystems, args: argparse.Namespace) -> int:
 def _receive(systems: ReferenceSystems, args: argparse.Namespace) -> int:
     from engine.reference.inventory import notify_waiting
     from engine.service.ops import send_deferred
-    from engine.worker.clitools import charts_for
-    from engine.worker.setup import deferred_engine
+    from engine.cli.tools import charts_for
+    from engine.ops.setup import deferred_engine
 
     if args.qty < 1:
         raise CommandError("QTY must be at least 1", EXIT_USAGE)

@@ -64,7 +64,7 @@ def script(orders: int, seed: int) -> list[Action]:
 def run_demo(settings: DemoSettings) -> int:
     from engine.demo.report import SYSTEMS
     from engine.flows import shipped_flows
-    from engine.worker.setup import load_definitions
+    from engine.ops.setup import load_definitions
 
     folder = settings.definitions or shipped_flows()
     charts = load_definitions(folder)
@@ -166,7 +166,7 @@ def _deferred(
     pool: WorkerPool,
     steps: Callable[[], int],
 ) -> tuple[Engine, Callable[[datetime], None]]:
-    from engine.worker.setup import deferred_engine
+    from engine.ops.setup import deferred_engine
 
     engine = deferred_engine(store, charts, clock)
 

@@ -112,26 +112,23 @@ def open_systems(
     )
 
 
-#: a channel the worker sends through its own transport when this variable is set
-CONFIGURED = {"email": "STATEWISE_SMTP_HOST", "sms": "STATEWISE_SMS_URL"}
-
-
 def make(db: str) -> dict[str, Any]:
     """``--app engine.reference.app:make``: the handlers and transports for a worker.
 
-    E-mail and SMS go to the mailbox unless SMTP or the SMS gateway is configured (then
-    the worker's own transports send them). The e-mail exporter's messages always go to
-    the mailbox (``ref_mail``), where they can be read or forwarded.
+    E-mail and SMS go to the mailbox unless SMTP or the SMS gateway is configured
+    (``STATEWISE_SMTP_HOST``, ``STATEWISE_SMS_URL``); the e-mail exporter sends through the
+    same e-mail transport.
     """
+    from engine.ops.setup import default_transports
+
+    configured = default_transports()
     clock_file = os.environ.get("STATEWISE_CLOCK_FILE")
     clock = FileClock(clock_file) if clock_file else None
-    systems = open_systems(db, clock=clock)
-    transports = {
-        channel: transport
-        for channel, transport in systems.transports().items()
-        if not os.environ.get(CONFIGURED[channel])
+    systems = open_systems(db, clock=clock, mail=configured.get("email"))
+    made: dict[str, Any] = {
+        "tasks": systems.tasks(),
+        "transports": {**systems.transports(), **configured},
     }
-    made: dict[str, Any] = {"tasks": systems.tasks(), "transports": transports}
     if clock is not None:
         made["clock"] = clock  # the worker runs on the simulated time too
     return made

@@ -15,7 +15,7 @@ from engine.cli import main
 from engine.flows import shipped_flows
 from engine.reference.app import ReferenceSystems, open_systems
 from engine.store.sql import SqlStore
-from engine.worker.setup import load_definitions
+from engine.ops.setup import load_definitions
 
 NOW = datetime(2026, 11, 27, 9, tzinfo=UTC)
 

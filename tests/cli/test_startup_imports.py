@@ -15,6 +15,7 @@ import pytest
 HEAVY = (
     "lark", "jinja2", "sqlalchemy", "alembic", "jsonschema", "networkx", "graphviz", "yaml",
     "engine.runtime", "engine.service", "engine.loader", "engine.store.sql",
+    "starlette", "uvicorn", "argon2", "engine.web",
 )  # fmt: skip
 
 CHECK = (
@@ -37,6 +38,9 @@ CHECK = (
         ["worker", "--help"],
         ["send", "--help"],
         ["render", "--help"],
+        ["serve", "--help"],
+        ["users", "add", "--help"],
+        ["tokens", "--help"],
     ],
 )
 def test_help_imports_nothing_heavy(argv: list[str]) -> None:

@@ -22,7 +22,7 @@ from engine.reference.app import ReferenceSystems, open_systems
 from engine.reference.clock import FileClock
 from engine.service.ops import send_deferred, start_deferred
 from engine.store.sql import SqlStore
-from engine.worker.setup import deferred_engine, load_definitions
+from engine.ops.setup import deferred_engine, load_definitions
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # a Friday

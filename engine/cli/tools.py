@@ -1,5 +1,6 @@
 """Shared pieces of the operator commands (``worker``, ``outbox``, ``instances``, ``send``,
-``history``, ``note``, ``force``, ``migrate``): options, opening the store, output.
+``history``, ``note``, ``force``, ``migrate``): options, opening the store, output. What the
+commands *do* lives in the operations layer (:mod:`engine.ops`); these are the shell.
 
 Output is a table for people and ``--json`` for tools; user mistakes are one line on
 standard error and an exit code (docs/cli.md), never a traceback.
@@ -28,8 +29,10 @@ __all__ = [
     "CommandError",
     "add_db",
     "add_definitions",
+    "add_instance",
     "charts_for",
     "duration",
+    "instance_of",
     "jsonable",
     "opened",
     "print_json",
@@ -68,9 +71,24 @@ def add_definitions(p: argparse.ArgumentParser, *, required: bool = False) -> No
     )
 
 
+def add_instance(p: argparse.ArgumentParser) -> None:
+    """The instance: ``ID``, or ``--chart C --key K`` (its business key)."""
+    p.add_argument("id", nargs="?", metavar="ID", help="the instance id (or --chart and --key)")
+    p.add_argument("--chart", metavar="C", help="the chart of --key")
+    p.add_argument("--key", metavar="K", help="the instance with this business key")
+
+
+def instance_of(args: argparse.Namespace, store: Any) -> Any:
+    """The record named by ``ID`` or ``--chart``/``--key`` (see :func:`add_instance`)."""
+    from engine.ops.instances import find_instance
+
+    return find_instance(store, args.id, chart=args.chart, key=args.key)
+
+
 def run_command(name: str, args: argparse.Namespace, body: Any) -> int:
     """Run ``body(args)``, turning expected failures into a message and an exit code."""
     from engine.errors import StatewiseError
+    from engine.ops.errors import OpsError
 
     try:
         code: int = body(args)
@@ -78,6 +96,9 @@ def run_command(name: str, args: argparse.Namespace, body: Any) -> int:
     except CommandError as exc:
         print(f"statewise {name}: {exc}", file=sys.stderr)
         return exc.code
+    except OpsError as exc:
+        print(f"statewise {name}: {exc}", file=sys.stderr)
+        return EXIT_USAGE if exc.kind == "usage" else EXIT_PROBLEMS
     except StatewiseError as exc:
         print(f"statewise {name}: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
@@ -86,8 +107,8 @@ def run_command(name: str, args: argparse.Namespace, body: Any) -> int:
 @contextmanager
 def opened(args: argparse.Namespace) -> Iterator[SqlStore]:
     """The store of ``--db``, closed afterwards."""
+    from engine.ops.setup import open_store
     from engine.store.sql import DatabaseError
-    from engine.worker.setup import open_store
 
     if not args.db:
         raise CommandError("no database; pass --db URL or set STATEWISE_DB", EXIT_USAGE)
@@ -105,7 +126,7 @@ def opened(args: argparse.Namespace) -> Iterator[SqlStore]:
 
 def charts_for(args: argparse.Namespace, *, required: bool = True) -> list[Chart]:
     """The charts of ``--definitions`` (an empty list when not given and not required)."""
-    from engine.worker.setup import SetupError, load_definitions
+    from engine.ops.setup import SetupError, load_definitions
 
     if not args.definitions:
         if required:

@@ -28,7 +28,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine.cli.common import find_files, is_chart_file
+from engine.discovery import find_files, is_chart_file
 from engine.errors import StatewiseError
 
 if TYPE_CHECKING:
@@ -209,9 +209,15 @@ class _DeferredTransport:
         raise StatewiseError("operator commands send no messages; a worker does")
 
 
-def deferred_engine(store: SqlStore, charts: list[Chart], clock: Clock | None = None) -> Engine:
+def deferred_engine(
+    store: SqlStore,
+    charts: list[Chart],
+    functions: FunctionRegistry | None = None,
+    clock: Clock | None = None,
+) -> Engine:
     """An engine for operator commands: it commits steps and leaves their effects pending
-    for a worker (``engine.service.ops.send_deferred``); handlers are placeholders."""
+    for a worker (``engine.service.ops.send_deferred``); handlers are placeholders.
+    ``functions``: the application's functions, for charts that call them."""
     from engine.service import Engine
     from engine.service.registry import chart_needs
 
@@ -221,4 +227,6 @@ def deferred_engine(store: SqlStore, charts: list[Chart], clock: Clock | None = 
         needs = chart_needs(chart)
         tasks.update(dict.fromkeys(needs.tasks, _deferred_task))
         channels.update(dict.fromkeys(needs.channels, _DeferredTransport()))
-    return Engine(store, clock, tasks=tasks, transports=channels, charts=charts)
+    return Engine(
+        store, clock, tasks=tasks, transports=channels, charts=charts, functions=functions
+    )

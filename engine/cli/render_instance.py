@@ -17,10 +17,11 @@ __all__ = ["render_instance"]
 
 def render_instance(args: argparse.Namespace) -> int:
     from engine.cli.render import format_for, load_chart_reporting, require_dot, write_output
+    from engine.cli.tools import CommandError, opened
     from engine.errors import StatewiseError
-    from engine.worker.clitools import CommandError, opened
+    from engine.ops.history import path_records
+    from engine.ops.instances import find_instance
     from renderers import RenderError, build_diagram, path_overlay, render
-    from renderers.overlay import HistoryRecord
 
     if not (args.db and args.instance):
         print("statewise: error: --instance ID and --db URL go together", file=sys.stderr)
@@ -38,8 +39,8 @@ def render_instance(args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS if Path(args.chart).is_file() else EXIT_USAGE
     try:
         with opened(args) as store:
-            record = store.load(args.instance)
-            trail = store.history(args.instance)
+            record = find_instance(store, args.instance)
+            trail = store.history(record.id)
     except CommandError as exc:
         print(f"statewise render: {exc}", file=sys.stderr)
         return exc.code
@@ -50,11 +51,7 @@ def render_instance(args: argparse.Namespace) -> int:
         print(f"statewise render: instance {args.instance} runs chart {record.chart!r}, "
               f"not {chart.id!r}", file=sys.stderr)  # fmt: skip
         return EXIT_PROBLEMS
-    records = [
-        HistoryRecord(r.event or "", r.from_configuration, r.to_configuration, r.time)
-        for r in trail
-        if r.kind in ("start", "event", "forced")
-    ]
+    records = path_records(trail)
     if not require_dot(fmt):
         return EXIT_PROBLEMS
     diagram = build_diagram(chart)
