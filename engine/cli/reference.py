@@ -145,10 +145,10 @@ def _stock(systems: ReferenceSystems, args: argparse.Namespace) -> int:
 
 
 def _receive(systems: ReferenceSystems, args: argparse.Namespace) -> int:
-    from engine.reference.inventory import notify_waiting
-    from engine.service.ops import send_deferred
     from engine.cli.tools import charts_for
     from engine.ops.setup import deferred_engine
+    from engine.reference.inventory import notify_waiting
+    from engine.service.ops import send_deferred
 
     if args.qty < 1:
         raise CommandError("QTY must be at least 1", EXIT_USAGE)

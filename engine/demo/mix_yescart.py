@@ -25,15 +25,15 @@ SHIPPING = Decimal("4.99")
 MONDAY = DAY_END.replace(hour=9)
 
 
-def _lines(mix: Mix, group: str) -> list[dict[str, Any]]:
+def _lines(mix: Mix, group: str, bulk: bool) -> list[dict[str, Any]]:
     if group == "D4":
         pool, qty = by_kind("electronic"), (1, 1)
     elif group == "D2":
         pool, qty = by_kind("preorder"), (1, 2)
     elif group == "D3":
         pool, qty = by_kind("backorder"), (1, 2)
-    else:
-        pool, qty = by_kind("standard"), (1, 3)
+    else:  # a business customer (SHOP20) buys in bulk
+        pool, qty = by_kind("standard"), ((3, 9) if bulk else (1, 3))
     items = mix.rng.sample(pool, k=min(len(pool), mix.rng.randint(1, 2)))
     if group == "D1" and mix.chance(0.06):  # a scarce item: stock may run out at checkout
         items = [mix.rng.choice(by_kind("short"))]
@@ -47,13 +47,13 @@ def _price(lines: list[dict[str, Any]]) -> Decimal:
     return sum((PRICES[x["sku"]] * x["qty"] for x in lines), Decimal("0"))
 
 
-def _deliveries(mix: Mix, number: str) -> list[dict[str, Any]]:
+def _deliveries(mix: Mix, number: str, bulk: bool) -> list[dict[str, Any]]:
     count = 1 + (mix.chance(0.35)) + (mix.chance(0.12))
     groups = ["D1" if mix.chance(0.8) else mix.pick(GROUPS)]
     groups += [mix.pick(GROUPS) for _ in range(count - 1)]
     out = []
     for n, group in enumerate(groups, 1):
-        lines = _lines(mix, group)
+        lines = _lines(mix, group, bulk)
         amount = _price(lines) + (Decimal("0") if group == "D4" else SHIPPING)
         out.append(
             {"number": f"{number}-{n}", "group": group, "amount": str(amount), "lines": lines}
@@ -66,7 +66,7 @@ def yescart_orders(mix: Mix, count: int) -> None:
         number = f"YC{100000 + n}"
         shop = "SHOP20" if mix.chance(0.2) else "SHOP10"
         mode = mix.pick(MODES)
-        deliveries = _deliveries(mix, number)
+        deliveries = _deliveries(mix, number, bulk=shop == "SHOP20")
         total = sum(Decimal(d["amount"]) for d in deliveries)
         context: dict[str, Any] = {
             "order_no": number,

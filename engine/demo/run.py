@@ -168,7 +168,7 @@ def _deferred(
 ) -> tuple[Engine, Callable[[datetime], None]]:
     from engine.ops.setup import deferred_engine
 
-    engine = deferred_engine(store, charts, clock)
+    engine = deferred_engine(store, charts, clock=clock)
 
     def move(when: datetime) -> None:
         pool.move(store, when, steps)

@@ -13,9 +13,9 @@ import pytest
 from engine import Engine, ManualClock
 from engine.cli import main
 from engine.flows import shipped_flows
+from engine.ops.setup import load_definitions
 from engine.reference.app import ReferenceSystems, open_systems
 from engine.store.sql import SqlStore
-from engine.ops.setup import load_definitions
 
 NOW = datetime(2026, 11, 27, 9, tzinfo=UTC)
 

@@ -13,10 +13,10 @@ from sqlalchemy import insert, update
 from engine import Engine, ManualClock
 from engine.demo.invariants import Check, check_all
 from engine.flows import shipped_flows
+from engine.ops.setup import load_definitions
 from engine.reference import tables as t
 from engine.reference.app import ReferenceSystems, open_systems
 from engine.store.sql import SqlStore
-from engine.ops.setup import load_definitions
 
 NOW = datetime(2026, 11, 27, 9, tzinfo=UTC)
 

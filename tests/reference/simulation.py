@@ -18,11 +18,11 @@ from typing import Any
 
 from engine import Instance
 from engine.flows import shipped_flows
+from engine.ops.setup import deferred_engine, load_definitions
 from engine.reference.app import ReferenceSystems, open_systems
 from engine.reference.clock import FileClock
 from engine.service.ops import send_deferred, start_deferred
 from engine.store.sql import SqlStore
-from engine.ops.setup import deferred_engine, load_definitions
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # a Friday
@@ -38,7 +38,9 @@ class Simulation:
             url, clock=self.clock, export_folder=folder / "exports"
         )
         self.store = SqlStore(url, cache_size=0)
-        self.engine = deferred_engine(self.store, load_definitions(shipped_flows()), self.clock)
+        self.engine = deferred_engine(
+            self.store, load_definitions(shipped_flows()), clock=self.clock
+        )
         self.log = folder / "worker.log"
         self.worker: subprocess.Popen[bytes] | None = None
 
