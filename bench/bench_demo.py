@@ -10,7 +10,7 @@ customers and operators and waits at every step of the simulated clock until the
 have fired what fell due; that synchronisation is part of the figure. PostgreSQL comes from
 ``STATEWISE_BENCH_POSTGRES_URL`` (default the local server; skipped when unreachable).
 
-    .venv/bin/python bench/bench_demo.py [--orders 1000] [--worker-orders 300] [--no-write]
+    .venv/bin/python bench/bench_demo.py [--orders 1200] [--worker-orders 300] [--no-write]
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def day(orders: int, *args: str) -> tuple[float, int, int, str]:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--orders", type=int, default=1000)
+    parser.add_argument("--orders", type=int, default=1200)
     parser.add_argument("--worker-orders", type=int, default=300)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)

@@ -29,7 +29,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "(exit 1 if one breaks).",
     )
     p.add_argument(
-        "--orders", type=int, default=1000, metavar="N", help="customer orders in the day (1000)"
+        "--orders", type=int, default=1200, metavar="N", help="customer orders in the day (1200)"
     )
     p.add_argument("--seed", type=int, default=1, help="the same seed gives the same day (1)")
     p.add_argument(

@@ -36,6 +36,8 @@ class Driver:
     started: int = 0
     #: orders the shop admin released for export already
     unblocked: set[str] = field(default_factory=set)
+    #: how often an operator retried an order's refund
+    retried: Counter[str] = field(default_factory=Counter)
 
     def start(self, chart: str, context: Mapping[str, Any], key: str) -> Instance | None:
         from engine.service.ops import start_deferred

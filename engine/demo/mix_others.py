@@ -79,7 +79,7 @@ def collect_orders(mix: Mix, count: int) -> None:
             "prepayment_percent": mix.rng.choice(("0", "0", "50", "100")),
             "processing_expiry": "4h",
             "delivery_expiry_days": 1 if store == "STORE2" else 2,
-            "poll_interval": "2h",
+            "poll_interval": "6h",  # the callback tells the origin; a slow poll is the safety net
         }
         if mix.chance(0.3):  # IC clearing by the post-processing module, archived by hand
             context |= {"archive_on_delivery": False, "post_processing_module": "IC_CLEARING"}

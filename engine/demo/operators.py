@@ -39,6 +39,27 @@ class Queue:
     band: tuple[float, float] = (0.0, 1.0)
     note: str | None = None
     data: Mapping[str, Any] | None = None
+    #: a further test of the item (the operator looks at the order before pressing)
+    when: Callable[[Driver, str], bool] | None = None
+
+
+#: refund retries an operator makes before handing the order to the call centre
+RETRIES = 3
+
+
+def _retry_refund(d: Driver, instance_id: str) -> bool:
+    """Retry while the gateway can refund and the order was not retried too often."""
+    mode = d.engine.get(instance_id).context["payment_mode"]
+    if mode == "external_form" or d.retried[instance_id] >= RETRIES:
+        return False
+    d.retried[instance_id] += 1
+    return True
+
+
+def _refund_by_hand(d: Driver, instance_id: str) -> bool:
+    """A manual refund when the gateway cannot refund, or retrying did not help."""
+    mode = d.engine.get(instance_id).context["payment_mode"]
+    return mode == "external_form" or d.retried[instance_id] >= RETRIES
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,15 +86,17 @@ TEAMS: tuple[Team, ...] = (
         _q(DELIVERY, "shipment_inprogress_waiting_payment", "mark.shipped", 180),
     )),
     Team("order processing", frozenset({"CALLCENTERORDERPROCESS"}), office, 40, (
-        _q(ORDER, "refund_due", "cancel.order.refund", 60),
-        _q(ORDER, "return_refund_due", "cancel.order.refund", 60),
+        _q(ORDER, "refund_due", "cancel.order.refund", 60, when=_retry_refund),
+        _q(ORDER, "return_refund_due", "cancel.order.refund", 60, when=_retry_refund),
     )),
     Team("call centre", frozenset({"CALLCENTERORDERCONFIRM"}), office, 40, (
         _q(ORDER, "awaiting_confirmation", "evt.payment.confirmed", 30, band=(0.0, 0.95)),
         _q(DELIVERY, "shipment_ready_waiting_payment", "start.shipment.manual.payment", 60,
            note="Paid by bank transfer, checked by phone"),
-        _q(ORDER, "refund_due", "cancel.order.manual.refund", 300, note="Refunded by bank transfer"),
-        _q(ORDER, "return_refund_due", "cancel.order.manual.refund", 300, note="Refunded by bank transfer"),
+        _q(ORDER, "refund_due", "cancel.order.manual.refund", 30, note="Refunded by bank transfer",
+           when=_refund_by_hand),
+        _q(ORDER, "return_refund_due", "cancel.order.manual.refund", 30,
+           note="Refunded by bank transfer", when=_refund_by_hand),
     )),
     Team("shop admin", frozenset({"SHOPADMIN"}), office, 20, (
         _q(ORDER, "waiting_approve", "preapprove.order", 60),
@@ -120,6 +143,8 @@ def work_round(d: Driver, now: datetime, seed: int) -> int:
                     break
                 share = _share(seed, item.key or item.id, queue)
                 if not queue.band[0] <= share < queue.band[1]:
+                    continue
+                if queue.when is not None and not queue.when(d, item.id):
                     continue
                 left -= 1
                 pressed += d.send(

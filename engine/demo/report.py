@@ -27,6 +27,8 @@ SYSTEMS: dict[str, tuple[str, ...]] = {
 
 def _label(chart: Chart, state_id: str) -> str:
     state = chart.states[state_id]
+    while not (state.meta.label or state.meta.code) and state.parent:  # a step inside a status
+        state = chart.states[state.parent]
     label = state.meta.label or state.name
     code = (state.meta.code or "").strip()
     return f"{label} [{code}]" if code and code != label else label

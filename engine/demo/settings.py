@@ -23,7 +23,7 @@ class DemoSettings:
     worker processes that fire the timers and deliver the outbox (0: this process does);
     ``out``: where the report's diagrams and exports go; ``definitions``: the flows."""
 
-    orders: int = 1000
+    orders: int = 1200
     seed: int = 1
     db: str | None = None
     workers: int = 0
