@@ -5,48 +5,36 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from engine import Engine, ManualClock
+from engine import Engine
 from engine.cli import main
-from engine.flows import shipped_flows
-from engine.ops.setup import load_definitions
-from engine.reference.app import ReferenceSystems, open_systems
-from engine.store.sql import SqlStore
-
-NOW = datetime(2026, 11, 27, 9, tzinfo=UTC)
+from engine.reference.app import ReferenceSystems
+from tests.reference.world import world
 
 
 @pytest.fixture
 def shop(tmp_path: Path) -> Iterator[tuple[str, Engine, ReferenceSystems]]:
-    url = f"sqlite:///{tmp_path / 'shop.db'}"
-    store = SqlStore(url, create=True)
-    clock = ManualClock(NOW)
-    systems = open_systems(url, clock=clock, export_folder=tmp_path / "exports")
-    inv = systems.inventory
-    inv.add_warehouse("MAIN", "Main")
-    inv.add_sku("STD", "Standard")
-    inv.add_sku("BACK", "Back-order", availability="backorder")
-    inv.stock_in("STD", "MAIN", 10)
-    inv.stock_in("BACK", "MAIN")
-    engine = Engine(
-        store, clock, tasks=systems.tasks(), transports=systems.transports(),
-        charts=load_definitions(shipped_flows()),
-    )  # fmt: skip
-    context = {
-        "order_no": "O1", "shop_code": "SHOP10", "customer_email": "a@example.com",
-        "shop_admin_email": "b@example.com", "payment_mode": "online_capture", "total": "30.00",
-        "deliveries": [{"number": "O1-1", "group": "D3", "amount": "30.00",
-                        "lines": [{"sku": "BACK", "qty": 2, "warehouse": "MAIN"}]}],
-    }  # fmt: skip
-    order = engine.start("yescart.order", context, key="O1")
-    engine.send(order.id, "evt.pending")
-    yield url, engine, systems
-    systems.close()
-    store.close()
+    with world(tmp_path) as w:
+        inv = w.systems.inventory
+        inv.add_warehouse("MAIN", "Main")
+        inv.add_sku("STD", "Standard")
+        inv.add_sku("BACK", "Back-order", availability="backorder")
+        inv.stock_in("STD", "MAIN", 10)
+        inv.stock_in("BACK", "MAIN")
+        engine = w.engine
+        context = {
+            "order_no": "O1", "shop_code": "SHOP10", "customer_email": "a@example.com",
+            "shop_admin_email": "b@example.com", "payment_mode": "online_capture",
+            "total": "30.00",
+            "deliveries": [{"number": "O1-1", "group": "D3", "amount": "30.00",
+                            "lines": [{"sku": "BACK", "qty": 2, "warehouse": "MAIN"}]}],
+        }  # fmt: skip
+        order = engine.start("yescart.order", context, key="O1")
+        engine.send(order.id, "evt.pending")
+        yield w.url, engine, w.systems
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:

@@ -4,39 +4,24 @@ does not reconcile, postings that do not balance, and an instance nothing can mo
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import insert, update
 
-from engine import Engine, ManualClock
+from engine import Engine
 from engine.demo.invariants import Check, check_all
-from engine.flows import shipped_flows
-from engine.ops.setup import load_definitions
 from engine.reference import tables as t
-from engine.reference.app import ReferenceSystems, open_systems
+from engine.reference.app import ReferenceSystems
 from engine.store.sql import SqlStore
-
-NOW = datetime(2026, 11, 27, 9, tzinfo=UTC)
+from tests.reference.world import NOW
+from tests.reference.world import world as shop_world
 
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[tuple[Engine, SqlStore, ReferenceSystems]]:
-    url = f"sqlite:///{tmp_path / 'day.db'}"
-    store = SqlStore(url, create=True)
-    clock = ManualClock(NOW)
-    systems = open_systems(url, clock=clock, export_folder=tmp_path / "exports")
-    engine = Engine(
-        store,
-        clock,
-        tasks=systems.tasks(),
-        transports=systems.transports(),
-        charts=load_definitions(shipped_flows()),
-    )
-    yield engine, store, systems
-    systems.close()
-    store.close()
+    with shop_world(tmp_path) as w:
+        yield w.engine, w.store, w.systems
 
 
 def broken(checks: list[Check]) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """A worker killed (SIGKILL) right after a reference system did its work, before the engine
 saved the outcome: the restarted worker performs the call again with the same idempotency
-key, and nothing is charged, reserved, exported or posted twice."""
+key, and nothing is charged, reserved, exported or posted twice. (Every kind on a SQLite
+file; the charge on PostgreSQL too, where the database checks the same unique key.)"""
 
 from __future__ import annotations
 
@@ -20,8 +21,10 @@ APP = "tests.reference.crash_app:make"
 
 
 @pytest.fixture
-def sim(any_url: str, tmp_path: Path) -> Iterator[Simulation]:
-    made = Simulation(any_url, tmp_path)
+def sim(request: pytest.FixtureRequest, sqlite_url: str, tmp_path: Path) -> Iterator[Simulation]:
+    """On a SQLite file; the charge (``on_postgres``) on PostgreSQL too."""
+    url = request.getfixturevalue("pg_url") if getattr(request, "param", "") == "pg" else sqlite_url
+    made = Simulation(url, tmp_path)
     yield made
     made.stop()
 
@@ -70,6 +73,7 @@ def _collect(sim: Simulation) -> None:
     sim.send("collect.collect_in_store", "CS-800", "pos.delivered", {"pos_entry_no": "T-9"})
 
 
+@pytest.mark.parametrize("sim", ["sqlite", "pg"], indirect=True)
 def test_a_charge_after_a_crash_is_not_repeated(sim: Simulation) -> None:
     _crash_then_restart(sim, "authorize_payment", _yescart)
     assert count(sim, t.payments, t.payments.c.order_no == "800") == 1  # one AUTH_CAPTURE
