@@ -77,7 +77,13 @@ def _cancel(d: Driver, a: Action, event: str, roles: set[str], message: str) -> 
     if a.data.get("refund_fails"):
         d.systems.payments.inject(a.key, "REFUND_FAIL")
     sent = d.send(
-        ORDER, a.key, event, {"client_message": message}, actor="call-centre", roles=roles
+        ORDER,
+        a.key,
+        event,
+        {"client_message": message},
+        actor="call-centre",
+        roles=roles,
+        note="The customer asked by phone.",
     )
     if sent and a.data.get("refund_fails"):  # the gateway recovers two hours later
         return [(timedelta(hours=2), "yc.refund_fixed", a.key, {})]

@@ -57,3 +57,20 @@ def test_a_day_with_a_worker_process(capsys: pytest.CaptureFixture[str], tmp_pat
     out = _day(capsys, tmp_path / "out", "--orders", "10", "--workers", "1")
     assert "with 1 worker process(es)" in out
     assert "7 of 7 invariants hold." in out
+
+
+def test_a_broken_invariant_exits_1(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engine.demo import invariants
+
+    real = invariants.check_all
+
+    def one_broken(*args: object) -> list[invariants.Check]:
+        return [*real(*args), invariants.Check("a rule of this test", False, "X1: broken")]  # type: ignore[arg-type]
+
+    monkeypatch.setattr(invariants, "check_all", one_broken)
+    assert main(["demo", "--orders", "6", "--no-progress", "--out", str(tmp_path / "o")]) == 1
+    out = capsys.readouterr().out
+    assert "BROKEN  a rule of this test: X1: broken" in out
+    assert "7 of 8 invariants hold." in out
