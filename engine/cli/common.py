@@ -63,7 +63,17 @@ def find_files(
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            files.extend(f for f in sorted(p.rglob("*")) if f.is_file() and accept(f))
+            inside = p.resolve()
+            for f in sorted(p.rglob("*")):
+                if not (f.is_file() and accept(f)):
+                    continue
+                if not f.resolve().is_relative_to(inside):  # a link out of the folder
+                    print(
+                        f"statewise: skipping {f}: a symbolic link out of {raw}",
+                        file=sys.stderr,
+                    )
+                    continue
+                files.append(f)
         elif p.is_file():
             files.append(p)
         else:
@@ -82,6 +92,7 @@ def report_missing(missing: Iterable[str]) -> bool:
 
 def print_diagnostics(diagnostics: Iterable[Diagnostic], *, show_source: bool = True) -> None:
     """``FILE:LINE:COL: CODE message``, each followed by its source line and a caret."""
+    from engine.loader.files import FileRefused, read_text
     from engine.source import excerpt
 
     texts: dict[str, str] = {}
@@ -89,9 +100,9 @@ def print_diagnostics(diagnostics: Iterable[Diagnostic], *, show_source: bool = 
         print(d.format())
         if show_source and d.span is not None:
             if d.span.file not in texts:
-                try:
-                    texts[d.span.file] = Path(d.span.file).read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError):
+                try:  # the same bounds as loading: no excerpt of what was refused
+                    texts[d.span.file] = read_text(Path(d.span.file))
+                except FileRefused:
                     texts[d.span.file] = ""
             snippet = excerpt(texts[d.span.file], d.span)
             if snippet:
