@@ -7,6 +7,7 @@ on the first problem: they return :class:`Diagnostic` values, and
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -21,6 +22,11 @@ __all__ = [
     "Severity",
     "StatewiseError",
 ]
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 80
+_REPR.maxlong = 40
 
 
 class Severity(StrEnum):
@@ -84,6 +90,14 @@ class ExpressionError(StatewiseError):
         super().__init__(diagnostic.format())
 
 
+def _short(value: Any) -> str:
+    """A value as a message shows it: long texts, lists and numbers shortened."""
+    try:
+        return _REPR.repr(value)
+    except ValueError:  # an integer too long to print
+        return "<a very long number>"
+
+
 class EvaluationError(StatewiseError):
     """An expression failed while it ran (a missing optional value, a division by zero).
 
@@ -94,6 +108,6 @@ class EvaluationError(StatewiseError):
         self.expression = expression
         self.reason = reason
         self.values = dict(values or {})
-        seen = ", ".join(f"{k}={v!r}" for k, v in self.values.items())
+        seen = ", ".join(f"{k}={_short(v)}" for k, v in self.values.items())
         suffix = f" (values: {seen})" if seen else ""
         super().__init__(f"cannot evaluate `{expression}`: {reason}{suffix}")

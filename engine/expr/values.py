@@ -40,8 +40,15 @@ def parse_duration(text: str) -> dt.timedelta:
     m = _DURATION.match(text.strip())
     if not text.strip() or m is None or not any(m.groups()):
         raise ValueError(f"'{text}' is not a duration; expected e.g. 30s, 10m, 2h, 3d, 1w or 1h30m")
+    if any(g and len(g) > 12 for g in m.groups()):
+        raise ValueError(f"'{text[:40]}' is too long a duration; expected at most 999999999 days")
     w, d, h, mi, s = (int(g) if g else 0 for g in m.groups())
-    return dt.timedelta(weeks=w, days=d, hours=h, minutes=mi, seconds=s)
+    try:
+        return dt.timedelta(weeks=w, days=d, hours=h, minutes=mi, seconds=s)
+    except OverflowError:
+        raise ValueError(
+            f"'{text}' is too long a duration; expected at most 999999999 days"
+        ) from None
 
 
 def format_duration(value: dt.timedelta) -> str:

@@ -23,6 +23,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from engine.errors import Diagnostic, Severity
+from engine.limits import MAX_INTEGER_DIGITS
 from engine.loader.files import MAX_DEFINITION_BYTES, FileRefused, read_text
 from engine.loader.yaml_bounds import MAX_DEPTH, MAX_NODES, depth_problem, stream_problem
 from engine.loader.yaml_messages import syntax_error
@@ -41,9 +42,6 @@ __all__ = [
 
 #: A key path into a document: mapping keys and list indexes.
 Pointer = tuple[str | int, ...]
-
-#: The longest integer a definition may write (the runtime's integers are bounded the same way).
-MAX_INTEGER_DIGITS = 30
 
 
 def format_path(path: Pointer) -> str:

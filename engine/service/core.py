@@ -17,7 +17,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from engine.errors import StatewiseError
-from engine.runtime import Clock, Event, EventRefused, InstanceInfo, MacroStep
+from engine.limits import DEFAULT_LIMITS, LimitExceeded, Limits, measure
+from engine.runtime import Clock, ContextError, Event, EventRefused, InstanceInfo, MacroStep
 from engine.service.commit import EMPTY, SYSTEM, AuditInfo, unit_of_work
 from engine.service.effects import (
     Delivery,
@@ -41,7 +42,7 @@ from engine.store.records import (
     TimerChange,
 )
 
-__all__ = ["Core", "StepListener"]
+__all__ = ["Core", "StepListener", "check_audit_text"]
 
 log = logging.getLogger("statewise.engine")
 
@@ -49,6 +50,15 @@ _new = tuple.__new__
 
 #: how many follow-up items one call may process before it stops (a ping-pong guard)
 MAX_CASCADE = 10_000
+
+
+def check_audit_text(*texts: str | None, limit: int) -> None:
+    """Actors and notes are audited as given: each at most ``limit`` characters."""
+    for text in texts:
+        if text is not None and len(text) > limit:
+            raise LimitExceeded(
+                f"an actor or note of {len(text):,} characters; the limit is {limit:,}"
+            )
 
 
 class StepListener(Protocol):
@@ -65,8 +75,10 @@ class Core:
         registry: ChartRegistry,
         runner: EffectRunner,
         listeners: Sequence[StepListener] = (),
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.store = store
+        self.limits = limits
         self.clock = clock
         self._now = clock.now
         self.registry = registry
@@ -88,6 +100,9 @@ class Core:
         spawn: str | None = None,
     ) -> InstanceRecord:
         self.registry.check_references(loaded)
+        problem = measure(context, self.limits)
+        if problem is not None:
+            raise ContextError([f"the context is too large: {problem}"])
         chart = loaded.chart
         now = self.clock.now()
         iid = self.store.new_id()
@@ -112,6 +127,8 @@ class Core:
         now: datetime | None = None,
     ) -> InstanceRecord:
         """One step of ``record`` on ``event``, committed. Runtime errors propagate unchanged."""
+        if who is not SYSTEM:
+            check_audit_text(who.actor, who.note, who.client_note, limit=self.limits.note)
         when = self._now() if now is None else now
         instance = record.info
         step = loaded.interpreter.step(record.snapshot, event, when, instance=instance)
@@ -156,6 +173,7 @@ class Core:
         self, record: InstanceRecord, loaded: LoadedChart, text: str, actor: str | None
     ) -> None:
         """An audit note as its own unit of work; the snapshot stays as it is."""
+        check_audit_text(actor, text, limit=self.limits.note)
         now = self.clock.now()
         here = loaded.leaves(record.snapshot.configuration)
         version = record.row_version

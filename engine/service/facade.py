@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import StatewiseError
+from engine.limits import DEFAULT_LIMITS, Limits
 from engine.model import Chart
 from engine.notify.dispatcher import Dispatcher
 from engine.notify.transports import Transport
@@ -33,10 +34,10 @@ __all__ = ["Engine"]
 class Engine:
     """Runs chart instances on a store.
 
-    ``tasks`` maps task names to handlers, ``transports`` channels (``email``, ``sms``) to
-    transports, ``charts`` lists the charts to register up front (needed for spawned and
-    related charts). Every call that changes an instance saves one unit of work; when it
-    fails, nothing is saved.
+    ``tasks`` maps task names to handlers, ``transports`` channels to transports, ``charts``
+    the charts to register up front (spawned and related ones too), ``limits`` bounds what
+    comes in (event data, contexts, notes) and one step's work. Every call that changes an
+    instance saves one unit of work; when it fails, nothing is saved.
     """
 
     def __init__(
@@ -49,16 +50,18 @@ class Engine:
         *,
         functions: FunctionRegistry | None = None,
         listeners: Sequence[StepListener] = (),
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.store: InstanceStore = MemoryStore() if store is None else store
         self.clock: Clock = SystemClock() if clock is None else clock
         self.tasks: dict[str, TaskHandler] = dict(tasks or {})
         self.dispatcher = Dispatcher(transports)
+        self.limits = limits
         self._registry = ChartRegistry(
-            tasks=self.tasks, channels=self.dispatcher.channels, functions=functions
+            tasks=self.tasks, channels=self.dispatcher.channels, functions=functions, limits=limits
         )
         runner = EffectRunner(self.store, self.dispatcher, self.tasks)
-        self._core = Core(self.store, self.clock, self._registry, runner, listeners)
+        self._core = Core(self.store, self.clock, self._registry, runner, listeners, limits)
         self._events: dict[str, Event] = {}
         for chart in charts:
             self.register(chart)

@@ -350,7 +350,7 @@ def forced_snapshot(
             start_timer(chart, run, t)
     done = chart.top_level_final(target)
     timers = {} if done else dict(run.timers)  # a finished instance has no timers
-    return Snapshot(config, before.context, before.history, timers, done)
+    return Snapshot(config, before.context, before.history, timers, done, before.calls)
 
 
 def force_state(

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.errors import StatewiseError
+from engine.limits import DEFAULT_LIMITS, Limits
 from engine.model import Action, Chart, If, Notify, Send, Spawn, StartTask
 from engine.runtime import Interpreter
 from engine.service.instance import leaf_states
@@ -129,10 +130,12 @@ class ChartRegistry:
         tasks: Mapping[str, TaskHandler],
         channels: frozenset[str],
         functions: FunctionRegistry | None = None,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self._tasks = tasks
         self._channels = channels
         self._functions = functions
+        self._limits = limits
         self._charts: dict[tuple[str, int], LoadedChart] = {}
         #: ``find((chart id, version))``: the registered chart or None (no error, no frame)
         self.find = self._charts.get
@@ -154,7 +157,8 @@ class ChartRegistry:
             )
         needs = chart_needs(chart)
         self._check_setup(chart, needs)
-        loaded = LoadedChart(chart, Interpreter(chart, functions=self._functions), needs.charts)
+        interpreter = Interpreter(chart, functions=self._functions, limits=self._limits)
+        loaded = LoadedChart(chart, interpreter, needs.charts)
         self._charts[(chart.id, chart.version)] = loaded
         latest = self._latest.get(chart.id)
         if latest is None or latest.chart.version < chart.version:

@@ -36,7 +36,7 @@ from engine.store.sql.codec import dumps, to_json
 from engine.store.sql.driver import Driver, Stmt, make_engine
 from engine.store.sql.errors import ChartVersionConflict, DatabaseError, SchemaNotCurrent
 from engine.store.sql.queues import Operations
-from engine.store.sql.rows import EMPTY_JSON, Rows
+from engine.store.sql.rows import EMPTY_JSON, Rows, calls_json
 from engine.store.sql.statements import Statements
 
 __all__ = ["SqlStore"]
@@ -210,6 +210,7 @@ class SqlStore(Operations):
             ctx,
             EMPTY_JSON if not history else dumps(to_json(history)),
             EMPTY_JSON if not timers else dumps(to_json(timers)),
+            calls_json(snapshot.calls),
             snapshot.done,
             status,
             version,
