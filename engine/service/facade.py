@@ -10,7 +10,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from engine.errors import StatewiseError
 from engine.limits import DEFAULT_LIMITS, Limits
 from engine.model import Chart
 from engine.notify.dispatcher import Dispatcher
@@ -145,31 +144,15 @@ class Engine:
         ``EffectFailed`` reports every failure.
         """
         when = self.clock.now() if now is None else now
-        fired = 0
-        failures: list[Exception] = []
-        failed_at: str | None = None
-        stuck: set[tuple[str, str]] = set()
-        while True:
-            due = [d for d in self.store.due(when, 100 + len(stuck)) if d[:2] not in stuck]
-            if not due:
-                break
-            for entry in due:
-                try:
-                    fired += self._core.fire(entry)
-                except StatewiseError as exc:  # the step failed: nothing was saved
-                    stuck.add(entry[:2])
-                    failures.append(exc)
-                    failed_at = failed_at or entry.instance_id
-                if errors := self._core.drain():
-                    failures += errors
-                    failed_at = failed_at or entry.instance_id
+        fired, failures, failed_at = self._core.fire_due(when)
         if failed_at is not None:
             raise EffectFailed(self.get(failed_at), failures)
         return fired
 
     def retry_effects(self, limit: int = 100) -> int:
-        """Perform outbox items left pending by failed effects again; returns how many ran."""
-        items = self.store.pending_outbox(limit)
+        """Perform outbox items left pending again (claimed like a worker claims them, see
+        ``Core.claim_for_retry``); returns how many ran."""
+        items = self._core.claim_for_retry(limit)
         self._core.batch.extend(items)
         failures = self._core.drain()
         if failures:
