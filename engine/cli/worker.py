@@ -78,6 +78,7 @@ def _run(args: argparse.Namespace) -> int:
     from engine.service.registry import ConfigurationError
     from engine.store.sql import SchemaNotCurrent
     from engine.worker import SetupError, Worker, WorkerSettings, load_app
+    from engine.worker.loop import DatabaseUnavailable
 
     if not args.db:
         raise CommandError("no database; pass --db URL or set STATEWISE_DB", EXIT_USAGE)
@@ -111,7 +112,7 @@ def _run(args: argparse.Namespace) -> int:
             "tasks/transports from --app module:function; see docs/operations.md)"
         )
         raise CommandError(f"{exc}{hint}", EXIT_USAGE) from exc
-    except (SchemaNotCurrent, SetupError) as exc:
+    except (SchemaNotCurrent, SetupError, DatabaseUnavailable) as exc:
         raise CommandError(str(exc), EXIT_PROBLEMS) from exc
     logging.getLogger("statewise.worker").info("worker %s stopped: %s", owner, stats)
     return EXIT_OK
