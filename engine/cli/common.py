@@ -18,10 +18,12 @@ __all__ = [
     "EXIT_USAGE",
     "Parser",
     "find_files",
+    "int_in",
     "is_chart_file",
     "is_scenario_file",
     "print_diagnostics",
     "report_missing",
+    "seconds",
 ]
 
 _SCENARIO_SUFFIXES = (".scenario.yaml", ".scenario.yml")
@@ -42,6 +44,41 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def int_in(lo: int, hi: int) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number from ``lo`` to ``hi`` (else a usage error)."""
+
+    def whole_number(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not lo <= n <= hi:
+            raise argparse.ArgumentTypeError(f"{text} is out of range; expected {lo} to {hi}")
+        return n
+
+    return whole_number
+
+
+def seconds(*, zero: bool = False, most: float = 7 * 86400) -> Callable[[str], float]:
+    """An argparse ``type``: a finite number of seconds, positive (or ``zero`` allowed),
+    at most ``most`` (a week)."""
+
+    def duration(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+        low_ok = value >= 0 if zero else value > 0
+        if not (low_ok and value <= most):  # also false for nan
+            least = "0" if zero else "more than 0"
+            raise argparse.ArgumentTypeError(
+                f"{text} is out of range; expected {least} to {most:g} seconds"
+            )
+        return value
+
+    return duration
 
 
 def is_scenario_file(path: Path) -> bool:

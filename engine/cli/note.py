@@ -36,6 +36,10 @@ def _run(args: argparse.Namespace) -> int:
 
     if not args.text.strip():
         raise CommandError("the note is empty", EXIT_USAGE)
+    from engine.limits import DEFAULT_LIMITS
+    from engine.service.core import check_audit_text
+
+    check_audit_text(args.actor, args.text, limit=DEFAULT_LIMITS.note)  # as Engine.note does
     with opened(args) as store:
         # written straight to the store: a note needs no chart (Engine.note does the same)
         record = store.load(args.id)

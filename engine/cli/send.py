@@ -70,6 +70,10 @@ def _data(text: str | None) -> Mapping[str, Any] | None:
         data = json.loads(text)
     except ValueError as exc:
         raise CommandError(f"--data is not JSON: {exc}", EXIT_USAGE) from exc
+    except RecursionError:
+        raise CommandError(
+            "--data is nested too deeply; expected a flat JSON object", EXIT_USAGE
+        ) from None
     if not isinstance(data, dict):
         raise CommandError("--data must be a JSON object", EXIT_USAGE)
     return data

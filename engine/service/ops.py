@@ -277,7 +277,7 @@ def entered_configuration(chart: Chart, target: str, domain: str, into: set[str]
     states = chart.states
     chain = [target]
     for anc in chart.ancestors(target):
-        if anc == domain or anc == ROOT:  # the root is never part of a configuration
+        if anc in (domain, ROOT):  # the root is never part of a configuration
             break
         chain.append(anc)
     into.update(chain)

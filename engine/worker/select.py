@@ -94,7 +94,7 @@ class Selection:
         if after is not None:
             head, sep, rest = after.partition("~")
             if not sep or not head.isdigit():
-                raise CommandError(f"cursor {after!r} does not belong to this listing", 2)
+                raise CommandError(f"--after: cursor {after!r} does not belong to this listing", 2)
             index, inner = int(head), rest or None
         items: list[InstanceSummary] = []
         while index < len(self.states) and len(items) < limit:
@@ -117,7 +117,7 @@ class Selection:
                 limit=limit,
             )
         except ValueError as exc:
-            raise CommandError(str(exc), 2) from exc
+            raise CommandError(f"--after: {exc}", 2) from exc
 
     def __iter__(self) -> Iterator[InstanceSummary]:
         after: str | None = None

@@ -23,8 +23,21 @@ BOUND = 30.0
 def _once(url: str) -> tuple[int, str, float]:
     started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-m", "engine", "worker", "--once", "--poll", "0.1", "--db", url,
-         "--definitions", str(DEFINITIONS), "--app", "ops_app:make"],  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "engine",
+            "worker",
+            "--once",
+            "--poll",
+            "0.1",
+            "--db",
+            url,
+            "--definitions",
+            str(DEFINITIONS),
+            "--app",
+            "ops_app:make",
+        ],
         cwd=ROOT,
         env=worker_env(free_port()),
         capture_output=True,

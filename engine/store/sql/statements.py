@@ -200,6 +200,9 @@ class Statements:
             "chart",
             "version",
         )
+        self.versions_of = sql(
+            select(CV.version).where(CV.chart == param("chart")).order_by(CV.version), "chart"
+        )
         self.chart_used = sql(
             select(IN.n)
             .where(IN.chart == param("chart"), IN.chart_version == param("version"))

@@ -317,6 +317,10 @@ class SqlStore(Operations):
         self._db.transaction([(self._sql.outbox_failed, (status, when, error, item_id))])
 
     # -- charts -------------------------------------------------------------------------
+    def chart_versions(self, chart: str) -> tuple[int, ...]:
+        """The versions of ``chart`` this database knows (registered or used), oldest first."""
+        return tuple(int(r[0]) for r in self._db.all(self._sql.versions_of, (chart,)))
+
     def register_chart(
         self, chart: str, version: int, source_hash: str, source: str | None = None
     ) -> None:
