@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 if TYPE_CHECKING:
     from engine.errors import Diagnostic
@@ -17,6 +17,7 @@ __all__ = [
     "EXIT_PROBLEMS",
     "EXIT_USAGE",
     "Parser",
+    "Progress",
     "find_files",
     "int_in",
     "is_chart_file",
@@ -44,6 +45,35 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+class Progress:
+    """Progress of long work on standard error: a bar redrawn in place on a terminal, plain
+    lines otherwise (a log or a CI job gets ``label 120/1000`` about every tenth, not
+    carriage returns)."""
+
+    def __init__(self, total: int, label: str, stream: TextIO | None = None) -> None:
+        self.total = total
+        self.label = label
+        self.stream = stream if stream is not None else sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.every = max(1, total // 10)
+
+    def step(self, done: int) -> None:
+        total = self.total
+        if self.tty:
+            filled = 30 * done // total if total else 30
+            self.stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total}")
+        elif done == total or done % self.every == 0:
+            self.stream.write(f"{self.label} {done}/{total}\n")
+        else:
+            return
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.tty and self.total:
+            self.stream.write("\n")
+            self.stream.flush()
 
 
 def int_in(lo: int, hi: int) -> Callable[[str], int]:

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Progress
 from engine.worker.clitools import (
     CommandError,
     add_db,
@@ -161,6 +161,7 @@ def _bulk(
     refused: list[dict[str, str]] = []
     failed: list[dict[str, str]] = []
     total = len(chosen)
+    progress = Progress(total, f"{event}:")
     for n, iid in enumerate(chosen, 1):
         try:
             _send(args, engine, iid, event, data)
@@ -170,9 +171,8 @@ def _bulk(
             refused.append({"id": iid, "reason": reason})
         except StatewiseError as exc:
             failed.append({"id": iid, "error": str(exc)})
-        _progress(n, total)
-    if total:
-        print(file=sys.stderr)
+        progress.step(n)
+    progress.finish()
     if args.json:
         print_json({"selected": total, "accepted": accepted, "refused": refused, "failed": failed})
     else:
@@ -184,9 +184,3 @@ def _bulk(
         for f in failed:
             print(f"  failed  {f['id']}: {f['error']}")
     return EXIT_OK if not refused and not failed else EXIT_PROBLEMS
-
-
-def _progress(done: int, total: int, width: int = 30) -> None:
-    filled = width * done // total if total else width
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-    sys.stderr.flush()

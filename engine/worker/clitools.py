@@ -8,13 +8,11 @@ standard error and an exit code (docs/cli.md), never a traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
-from decimal import Decimal
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from engine.cli.common import EXIT_PROBLEMS, EXIT_USAGE
@@ -29,7 +27,6 @@ __all__ = [
     "add_definitions",
     "charts_for",
     "duration",
-    "jsonable",
     "opened",
     "print_json",
     "print_table",
@@ -132,23 +129,10 @@ def duration(delta: timedelta) -> str:
     return f"{seconds}s"
 
 
-def jsonable(value: Any) -> Any:
-    """Plain JSON values: times as ISO 8601, decimals as strings, tuples as lists."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dict) or hasattr(value, "items"):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [jsonable(v) for v in value]
-    return value
-
-
 def print_json(value: Any) -> None:
-    print(json.dumps(jsonable(value), indent=2, ensure_ascii=False))
+    from engine.jsonvalues import dumps
+
+    print(dumps(value))
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
