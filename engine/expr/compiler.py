@@ -6,8 +6,9 @@ user data: paths are looked up in mappings only). Every failure becomes an
 :class:`EvaluationError` naming the expression, the reason and the values seen.
 
 Names resolve at run time as the checker resolves them statically: ``event`` is the
-event's data, ``context`` the context, then caller ``variables`` (which shadow
-context fields), then context fields. A missing key reads as null.
+event's data, ``_event`` the event itself (``_event.name``), ``context`` the context, then
+caller ``variables`` (which shadow context fields), then context fields. A missing key
+reads as null.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from engine.expr.ast import (
 )
 from engine.expr.functions import FunctionRegistry, default_functions
 from engine.expr.ops import BINARY_OPS, EMPTY, ERRORS, kind_of
+from engine.expr.types import SYSTEM_EVENT
 
 __all__ = ["Compiled", "Evaluator", "Scope", "compile_expr"]
 
@@ -51,6 +53,8 @@ class Scope:
     now: datetime
     in_state: Callable[[str], bool]
     variables: Mapping[str, Any] = EMPTY
+    #: the name of the event being processed (``_event.name``); None before the first one
+    event_name: str | None = None
 
 
 class Compiled:
@@ -115,6 +119,10 @@ class _Compiler:
         root_fn: Evaluator
         if root == "event":
             root_fn = operator.attrgetter("event")
+        elif root == SYSTEM_EVENT:
+
+            def root_fn(s: Scope) -> Any:
+                return {"name": s.event_name}
         elif root == "context" and keys:
             first, keys = keys[0], keys[1:]
 
@@ -384,7 +392,7 @@ class _Compiler:
 
 def _plain_name(node: Expr) -> str | None:
     """A bare context name (``total``), the operand the fast paths read directly."""
-    if isinstance(node, Name) and node.name not in ("event", "context"):
+    if isinstance(node, Name) and node.name not in ("event", "context", SYSTEM_EVENT):
         return node.name
     return None
 

@@ -95,9 +95,11 @@ class Chart:
             yield from state.transitions
 
     def actions(self) -> Iterator[Action]:
-        """Every action of the chart: entry, exit and transition actions, ``if`` branches too."""
+        """Every action of the chart: entry, exit, initial and transition actions, ``if``
+        branches too."""
         for state in self.states.values():
             yield from walk_actions(state.entry)
+            yield from walk_actions(state.initial_actions)
             yield from walk_actions(state.exit)
             for t in state.transitions:
                 yield from walk_actions(t.actions)

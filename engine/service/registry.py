@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.errors import StatewiseError
-from engine.model import Action, Chart, If, Notify, Send, Spawn, StartTask
+from engine.model import Action, Chart, Notify, Send, Spawn, StartTask
 from engine.runtime import Interpreter
 from engine.service.instance import leaf_states
 
@@ -45,21 +45,10 @@ class TaskHandler(Protocol):
     ) -> Mapping[str, Any] | None: ...
 
 
-def _walk(actions: tuple[Action, ...]) -> Iterator[Action]:
-    for a in actions:
-        yield a
-        if isinstance(a, If):
-            yield from _walk(a.then)
-            yield from _walk(a.otherwise)
-
-
 def chart_actions(chart: Chart) -> Iterator[Action]:
-    """Every action of a chart: entry, exit and transition actions, nested ``if`` included."""
-    for state in chart.states.values():
-        yield from _walk(state.entry)
-        yield from _walk(state.exit)
-        for t in state.transitions:
-            yield from _walk(t.actions)
+    """Every action of a chart: entry, exit, initial and transition actions, nested ``if``
+    included (:meth:`Chart.actions`)."""
+    return chart.actions()
 
 
 @dataclass(frozen=True, slots=True)
