@@ -70,6 +70,11 @@ def _spawn_ids(data: Any, out: set[str]) -> set[str]:
     return out
 
 
+def _names(items: Any) -> tuple[str, ...]:
+    """A list of names (``ignore``), without the items left out for breaking the schema."""
+    return tuple(str(e) for e in items or () if e is not None)
+
+
 class ChartBuilder:
     def __init__(
         self,
@@ -77,12 +82,13 @@ class ChartBuilder:
         sources: list[str],
         diagnostics: list[Diagnostic],
         functions: FunctionRegistry | None = None,
+        loose: frozenset[Pointer] = frozenset(),
     ) -> None:
         self.doc = doc
         self.sources = sources
         self.diagnostics = diagnostics
         self.functions = functions or default_functions()
-        self.decl = build_declarations(doc, diagnostics)
+        self.decl = build_declarations(doc, diagnostics, loose)
         self.skeletons = collect_states(doc, diagnostics)
         self.refs = StateRefs([sid for sid in self.skeletons if sid != ROOT])
         self.compiler = ExpressionCompiler(doc, diagnostics, self.functions)
@@ -326,7 +332,7 @@ class ChartBuilder:
                 description=data.get("description"),
                 queue=data.get("queue"),
                 code=None if code is None else str(code),
-                tags=tuple(str(t) for t in data.get("tags") or ()),
+                tags=tuple(str(t) for t in data.get("tags") or () if t is not None),
                 terminal=bool(data.get("terminal", False)),
             )
             if sk.id != ROOT
@@ -366,7 +372,7 @@ class ChartBuilder:
             exit=exit_,
             invoke=tuple(invokes),
             history=history,
-            ignore=tuple(str(e) for e in data.get("ignore") or ()) if sk.id != ROOT else (),
+            ignore=_names(data.get("ignore")) if sk.id != ROOT else (),
             meta=meta,
             depth=sk.depth,
             order=sk.order,
@@ -424,7 +430,7 @@ class ChartBuilder:
                 tasks=MappingProxyType(self.decl.tasks),
                 templates=MappingProxyType(self.decl.templates),
                 calendars=MappingProxyType(self.decl.calendars),
-                ignore=tuple(str(e) for e in data.get("ignore") or ()),
+                ignore=_names(data.get("ignore")),
                 rules=rules,
                 title=data.get("title"),
                 description=data.get("description"),
@@ -464,9 +470,10 @@ def build_draft(
     sources: list[str],
     diagnostics: list[Diagnostic],
     functions: FunctionRegistry | None = None,
+    loose: frozenset[Pointer] = frozenset(),
 ) -> tuple[Chart | None, bool]:
     """The chart, even with errors (a draft for the checks that can still run), and
-    whether it is free of errors."""
-    builder = ChartBuilder(doc, sources, diagnostics, functions)
+    whether it is free of errors. ``loose``: field declarations with an unknown type."""
+    builder = ChartBuilder(doc, sources, diagnostics, functions, loose)
     chart = builder.build()
     return chart, builder.ok

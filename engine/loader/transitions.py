@@ -73,7 +73,7 @@ class TransitionBuilder:
                 )
             manual = Manual(
                 label=str(m.get("label", events[0] if events else "")),
-                roles=tuple(str(r) for r in m.get("roles") or ()),
+                roles=tuple(str(r) for r in m.get("roles") or () if r is not None),
                 note_required=bool(m.get("note_required", False)),
                 description=m.get("description"),
             )
