@@ -114,6 +114,16 @@ class Chart:
         st = self.states[state_id]
         return st.is_final and st.parent == ROOT
 
+    # -- identity ---------------------------------------------------------------------
+    @cached_property
+    def fingerprint(self) -> str:
+        """The identity of this chart's meaning (:mod:`engine.model.meaning`): equal for
+        two files that differ only in comments, key order, quoting, layout or wording
+        for people (labels, descriptions); a version is immutable by fingerprint."""
+        from engine.model.meaning import fingerprint
+
+        return fingerprint(self)
+
     # -- precomputed ------------------------------------------------------------------
     @cached_property
     def _ancestors(self) -> Mapping[str, tuple[str, ...]]:

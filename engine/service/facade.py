@@ -19,7 +19,8 @@ from engine.service.commit import EMPTY, SYSTEM, AuditInfo
 from engine.service.core import Core, StepListener
 from engine.service.effects import EffectFailed, EffectRunner
 from engine.service.instance import Instance
-from engine.service.registry import ChartRegistry, LoadedChart, TaskHandler, chart_source
+from engine.service.registry import ChartRegistry, LoadedChart, TaskHandler
+from engine.service.versions import adopt_version, record_version, stored_chart
 from engine.store.memory import MemoryStore
 from engine.store.ports import ConcurrentUpdate, InstanceStore
 from engine.store.records import AuditRecord, InstanceRecord
@@ -55,7 +56,10 @@ class Engine:
         self.tasks: dict[str, TaskHandler] = dict(tasks or {})
         self.dispatcher = Dispatcher(transports)
         self._registry = ChartRegistry(
-            tasks=self.tasks, channels=self.dispatcher.channels, functions=functions
+            tasks=self.tasks,
+            channels=self.dispatcher.channels,
+            functions=functions,
+            fallback=lambda c, v: stored_chart(self.store, c, v, functions),
         )
         runner = EffectRunner(self.store, self.dispatcher, self.tasks)
         self._core = Core(self.store, self.clock, self._registry, runner, listeners)
@@ -65,9 +69,13 @@ class Engine:
 
     # -- charts -------------------------------------------------------------------------
     def register(self, chart: Chart) -> None:
-        """Make a chart available and record its version in the store (immutable once used)."""
-        self._registry.register(chart)
-        self.store.register_chart(chart.id, chart.version, chart.source_hash, chart_source(chart))
+        """Make a chart available and record its version in the store (immutable once used,
+        by meaning). A meaning the store has under another number runs as that version."""
+        registry = self._registry
+        if registry.seen(chart) is None:
+            adopted = adopt_version(self.store, chart)
+            registry.remember(chart, registry.register(adopted))
+            record_version(self.store, adopted)
 
     @property
     def charts(self) -> tuple[Chart, ...]:
@@ -82,6 +90,8 @@ class Engine:
         key: str | None = None,
     ) -> Instance:
         """Create an instance and run its first step (a ``ContextError`` if context is wrong)."""
+        if not isinstance(chart, str):
+            self.register(chart)
         loaded = self._registry.resolve(chart)
         record = self._core.create(loaded, context or EMPTY, key)
         return self._finish(record, loaded)

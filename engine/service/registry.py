@@ -118,11 +118,16 @@ class ChartRegistry:
         tasks: Mapping[str, TaskHandler],
         channels: frozenset[str],
         functions: FunctionRegistry | None = None,
+        fallback: Callable[[str, int], Chart | None] | None = None,
     ) -> None:
         self._tasks = tasks
         self._channels = channels
         self._functions = functions
+        #: where a version not registered yet may come from (the store's kept files)
+        self._fallback = fallback
         self._charts: dict[tuple[str, int], LoadedChart] = {}
+        #: (chart id, version in its file, fingerprint) -> the version it runs as
+        self._seen: dict[tuple[str, int, str], LoadedChart] = {}
         #: ``find((chart id, version))``: the registered chart or None (no error, no frame)
         self.find = self._charts.get
         self._latest: dict[str, LoadedChart] = {}
@@ -133,13 +138,11 @@ class ChartRegistry:
     def register(self, chart: Chart) -> LoadedChart:
         known = self._charts.get((chart.id, chart.version))
         if known is not None:
-            if known.chart is chart or (
-                chart.source_hash and known.chart.source_hash == chart.source_hash
-            ):
+            if known.chart is chart or known.chart.fingerprint == chart.fingerprint:
                 return known
             raise ConfigurationError(
                 f"chart {chart.id!r} version {chart.version} is already registered with a "
-                "different definition; give the changed chart a new version"
+                "different meaning; give the changed chart a new version"
             )
         needs = chart_needs(chart)
         self._check_setup(chart, needs)
@@ -181,10 +184,24 @@ class ChartRegistry:
         loaded.checked = True
 
     def get(self, chart_id: str, version: int) -> LoadedChart:
+        """A registered version; one that is not is loaded from the fallback (the files the
+        store kept), so instances keep running on versions no longer on disk."""
         found = self._charts.get((chart_id, version))
+        if found is None and self._fallback is not None:
+            chart = self._fallback(chart_id, version)
+            if chart is not None:
+                found = self.register(chart)
         if found is None:
             raise ConfigurationError(f"chart {chart_id!r} version {version} is not registered")
         return found
+
+    def seen(self, chart: Chart) -> LoadedChart | None:
+        """The version a chart value was registered as (see :meth:`remember`), if it was."""
+        return self._seen.get((chart.id, chart.version, chart.fingerprint))
+
+    def remember(self, chart: Chart, loaded: LoadedChart) -> None:
+        """``chart`` (as its file numbers it) runs as ``loaded`` (as the store numbers it)."""
+        self._seen[(chart.id, chart.version, chart.fingerprint)] = loaded
 
     def latest(self, chart_id: str) -> LoadedChart:
         found = self._latest.get(chart_id)
@@ -194,8 +211,11 @@ class ChartRegistry:
         return found
 
     def resolve(self, chart: Chart | str) -> LoadedChart:
-        """A Chart value is registered on the fly; an id names the latest registered version."""
-        return self.latest(chart) if isinstance(chart, str) else self.register(chart)
+        """A Chart value is registered on the fly (unless it was, under any number); an id
+        names the latest registered version."""
+        if isinstance(chart, str):
+            return self.latest(chart)
+        return self.seen(chart) or self.register(chart)
 
 
 def chart_source(chart: Chart) -> str | None:
