@@ -20,12 +20,14 @@ __all__ = ["main"]
 
 #: The command modules, in the order `--help` lists them.
 COMMANDS = (
+    "init",
     "validate",
     "demo",
     "test",
     "render",
     "diff",
     "docs",
+    "schema",
     "db",
     "worker",
     "outbox",

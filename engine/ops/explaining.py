@@ -54,9 +54,7 @@ def explanation_data(e: Explanation) -> dict[str, Any]:
                 "clauses": [
                     {
                         "text": cl.text,
-                        "result": (
-                            None if isinstance(cl.result, EvaluationError) else cl.result
-                        ),
+                        "result": (None if isinstance(cl.result, EvaluationError) else cl.result),
                         "error": (
                             cl.result.reason if isinstance(cl.result, EvaluationError) else None
                         ),
