@@ -28,6 +28,7 @@ COMMANDS = (
     "diff",
     "docs",
     "schema",
+    "lsp",
     "db",
     "worker",
     "outbox",

@@ -19,13 +19,24 @@ from engine.loader.pipeline import Stage, run_stages
 from engine.loader.yaml_source import Document, parse_yaml, read_yaml_file
 from engine.model import Chart
 
-__all__ = ["LoadResult", "Stage", "load_chart", "load_text", "validate_path"]
+__all__ = [
+    "LoadResult",
+    "Stage",
+    "load_chart",
+    "load_text",
+    "validate_path",
+    "validate_text",
+]
 
 
 @dataclass(slots=True)
 class LoadResult:
+    """The chart (None when the model has errors), every problem found, and the ``draft``:
+    the model as far as it could be built, errors or not (for editors; never run it)."""
+
     chart: Chart | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    draft: Chart | None = None
 
     @property
     def ok(self) -> bool:
@@ -39,8 +50,8 @@ def _run(
     functions: FunctionRegistry | None,
     file: str,
 ) -> LoadResult:
-    chart, found = run_stages(doc, diagnostics, stage, functions, file)
-    return LoadResult(chart, found)
+    chart, draft, found = run_stages(doc, diagnostics, stage, functions, file)
+    return LoadResult(chart, found, draft)
 
 
 @contextmanager
@@ -68,6 +79,20 @@ def validate_path(
     with _gc_paused():
         doc, diagnostics = read_yaml_file(Path(path))
         return _run(doc, diagnostics, stage, functions, str(path))
+
+
+def validate_text(
+    text: str,
+    file: str,
+    *,
+    stage: Stage = Stage.ALL,
+    functions: FunctionRegistry | None = None,
+) -> LoadResult:
+    """:func:`validate_path` for text not saved yet (an editor's buffer): ``file`` is where
+    it will be saved, so includes and template files resolve next to it."""
+    with _gc_paused():
+        doc, diagnostics = parse_yaml(text, file)
+        return _run(doc, diagnostics, stage, functions, file)
 
 
 def load_text(

@@ -79,21 +79,25 @@ def _has_error(diagnostics: Iterable[Diagnostic]) -> bool:
     return any(d.is_error for d in diagnostics)
 
 
+Outcome = tuple[Chart | None, Chart | None, list[Diagnostic]]
+
+
 def run_stages(
     doc: Document | None,
     diagnostics: list[Diagnostic],
     stage: Stage,
     functions: FunctionRegistry | None,
     file: str,
-) -> tuple[Chart | None, list[Diagnostic]]:
-    """Every stage that can run on ``doc``; the chart when the model was built without
-    errors (template and graph errors leave it there: ``LoadResult.ok`` tells)."""
+) -> Outcome:
+    """Every stage that can run on ``doc``: (the chart when the model was built without
+    errors, template and graph errors leave it there, ``LoadResult.ok`` tells; the draft,
+    built even with errors, for tools such as the language server; the diagnostics)."""
     if doc is None:
         if stage is not Stage.YAML:
             diagnostics.append(_not_checked(file, "the file could not be read as YAML"))
-        return None, diagnostics
+        return None, None, diagnostics
     if stage is Stage.YAML:
-        return None, diagnostics
+        return None, None, diagnostics
     if not isinstance(doc.data, dict):
         diagnostics.append(
             Diagnostic(
@@ -104,22 +108,22 @@ def run_stages(
             )
         )
         diagnostics.append(_not_checked(file, "the document is not a mapping"))
-        return None, diagnostics
+        return None, None, diagnostics
     if doc.data.get("fragment") is True:
         # On its own a fragment gets its shape checked; its includes, names and expressions
         # are checked as part of each chart that includes it (so each problem is told once).
         diagnostics.extend(validate_schema(doc))
-        return None, diagnostics
+        return None, None, diagnostics
     before = len(diagnostics)
     doc, sources = resolve_includes(doc, diagnostics)
     include_failed = _has_error(diagnostics[before:])
     found, broken = check_schema(doc)
     diagnostics.extend(found)
     if stage is Stage.SCHEMA:
-        return None, diagnostics
+        return None, None, diagnostics
     if include_failed:
         diagnostics.append(_not_checked(file, "an included fragment could not be read"))
-        return None, diagnostics
+        return None, None, diagnostics
     return _model_onwards(doc, sources, broken, diagnostics, stage, functions, file)
 
 
@@ -131,14 +135,14 @@ def _model_onwards(
     stage: Stage,
     functions: FunctionRegistry | None,
     file: str,
-) -> tuple[Chart | None, list[Diagnostic]]:
+) -> Outcome:
     model_doc, loose, removed = doc, frozenset[Pointer](), list[str]()
     if broken:
         pruned = prune(doc, broken)
         if pruned is None:
             why = "the schema errors leave no chart to build (a required part is missing)"
             diagnostics.append(_not_checked(file, why))
-            return None, diagnostics
+            return None, None, diagnostics
         model_doc, loose = pruned.doc, pruned.loose
         removed = [format_path(p) for p in pruned.removed]
     found: list[Diagnostic] = []
@@ -148,11 +152,11 @@ def _model_onwards(
         if not broken:
             raise  # a valid document: a bug in statewise, not in the chart
         diagnostics.append(_not_checked(file, "the schema errors above get in the way"))
-        return None, diagnostics
+        return None, None, diagnostics
     diagnostics.extend(d for d in found if not _inside(d.path, removed))
     clean = ok and not _has_error(diagnostics)
     if stage is Stage.MODEL:
-        return (chart if clean else None), diagnostics
+        return (chart if clean else None), chart, diagnostics
     if chart is not None:
         from engine.notify.templates import check_templates
 
@@ -167,8 +171,8 @@ def _model_onwards(
                 "expected the errors above fixed (then validate again)",
             )
         )
-        return None, diagnostics
+        return None, chart, diagnostics
     from engine.analysis import analyze
 
     diagnostics.extend(analyze(chart))
-    return chart, diagnostics
+    return chart, chart, diagnostics

@@ -15,6 +15,7 @@ import pytest
 HEAVY = (
     "lark", "jinja2", "sqlalchemy", "alembic", "jsonschema", "networkx", "graphviz", "yaml",
     "engine.runtime", "engine.service", "engine.loader", "engine.store.sql",
+    "pygls", "lsprotocol", "engine.lsp",
 )  # fmt: skip
 
 CHECK = (
@@ -37,6 +38,10 @@ CHECK = (
         ["worker", "--help"],
         ["send", "--help"],
         ["render", "--help"],
+        ["lsp", "--help"],
+        ["explain", "--help"],
+        ["deploy", "--help"],
+        ["init", "--help"],
     ],
 )
 def test_help_imports_nothing_heavy(argv: list[str]) -> None:
