@@ -173,30 +173,22 @@ class Checker:
 
     def event_field(self, node: Field) -> Type:
         event = self.env.event
-        if event is None:
-            return self.error(
-                codes.UNKNOWN_EVENT_FIELD,
-                f"{self.env.no_data_reason}, so '{unparse(node)}' is not available; "
-                "expected the field to be declared in the event's data",
-                node,
-            )
-        f = event.field(node.name)
-        if f is None:
-            names = [x.name for x in event.fields]
-            if not names:
-                return self.error(
-                    codes.UNKNOWN_EVENT_FIELD,
-                    f"{self.env.no_data_reason}, so '{unparse(node)}' is not available; "
-                    "expected the field to be declared in the event's data",
-                    node,
-                    self.name_span(node),
-                )
+        f = event.field(node.name) if event is not None else None
+        if f is not None:
+            return f.type
+        names = [x.name for x in event.fields] if event is not None else []
+        if names:
             hint = did_you_mean(node.name, names)
             message = self.env.missing_field.format(
                 name=node.name, hint=hint, fields=listing(names)
             )
-            return self.error(codes.UNKNOWN_EVENT_FIELD, message, node, self.name_span(node))
-        return f.type
+        else:
+            message = (
+                f"{self.env.no_data_reason}, so '{unparse(node)}' is not available; "
+                "expected the field to be declared in the event's data"
+            )
+        span = self.name_span(node) if event is not None else None
+        return self.error(codes.UNKNOWN_EVENT_FIELD, message, node, span)
 
     def index(self, node: Index) -> Type:
         obj_t = self.infer(node.obj)

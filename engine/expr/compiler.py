@@ -1,14 +1,12 @@
 """Expression tree -> nested Python closures, and the run-time :class:`Scope`.
 
-``compile_expr`` walks the tree once and returns a :class:`Compiled` callable;
-evaluating it only calls closures (no ``eval``/``exec``, no attribute access on
-user data: paths are looked up in mappings only). Every failure becomes an
-:class:`EvaluationError` naming the expression, the reason and the values seen.
-
-Names resolve at run time as the checker resolves them statically: ``event`` is the
-event's data, ``_event`` the event itself (``_event.name``), ``context`` the context, then
-caller ``variables`` (which shadow context fields), then context fields. A missing key
-reads as null.
+``compile_expr`` walks the tree once and returns a :class:`Compiled` callable; evaluating
+it only calls closures (no ``eval``/``exec``, no attribute access on user data: paths are
+looked up in mappings only). Every failure is an :class:`EvaluationError` naming the
+expression, the reason and the values seen. Names resolve as the checker resolves them:
+``event`` is the event's data, ``_event`` the event (``_event.name``), ``context`` the
+context, then caller ``variables`` (which shadow context fields), then context fields. A
+missing key reads as null.
 """
 
 from __future__ import annotations
@@ -53,16 +51,12 @@ class Scope:
     now: datetime
     in_state: Callable[[str], bool]
     variables: Mapping[str, Any] = EMPTY
-    #: the name of the event being processed (``_event.name``); None before the first one
-    event_name: str | None = None
+    event_name: str | None = None  # ``_event.name``: None before the first event
 
 
 class Compiled:
-    """A compiled expression: ``compiled(scope) -> value``.
-
-    ``fn`` is the bare closure (one call less, for hot loops); ``text`` the canonical
-    source and ``expr`` the tree.
-    """
+    """``compiled(scope) -> value``; ``fn`` is the bare closure (one call less, for hot
+    loops), ``text`` the canonical source and ``expr`` the tree."""
 
     __slots__ = ("_clauses", "expr", "fn", "functions", "text")
 

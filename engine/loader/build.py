@@ -21,16 +21,11 @@ from engine.errors import Diagnostic, Severity
 from engine.expr import FunctionRegistry, TypeEnv, default_functions
 from engine.expr.types import (
     BOOLEAN,
-    INTEGER,
-    STRING,
-    SYSTEM_EVENT_NAMED,
-    SYSTEM_EVENT_TYPE,
-    Field,
-    RecordType,
 )
 from engine.loader.actions import ActionBuilder
 from engine.loader.declarations import build_declarations
-from engine.loader.entering import NO_EVENT, EventFlow, Shape
+from engine.loader.entering import EventFlow, Shape
+from engine.loader.environments import Environments
 from engine.loader.expressions import ExpressionCompiler
 from engine.loader.states import StateRefs, StateSkeleton, collect_states
 from engine.loader.transitions import TransitionBuilder
@@ -47,27 +42,9 @@ from engine.model import (
     StateMeta,
     Transition,
     Trigger,
-    matches,
 )
 
 __all__ = ["ChartBuilder", "build_chart", "build_draft"]
-
-_ERROR_DATA = RecordType((Field("message", STRING),))
-_SPAWN_DATA = RecordType((Field("count", INTEGER),))
-
-
-def _spawn_ids(data: Any, out: set[str]) -> set[str]:
-    """Ids of every `spawn` action in the document (their done events may be used first)."""
-    if isinstance(data, dict):
-        spec = data.get("spawn")
-        if isinstance(spec, dict) and isinstance(spec.get("chart"), str):
-            out.add(str(spec.get("id") or spec["chart"]))
-        for v in data.values():
-            _spawn_ids(v, out)
-    elif isinstance(data, list):
-        for v in data:
-            _spawn_ids(v, out)
-    return out
 
 
 def _names(items: Any) -> tuple[str, ...]:
@@ -95,16 +72,9 @@ class ChartBuilder:
         self.actions = ActionBuilder(
             doc, diagnostics, self.compiler, self.decl.events, self.decl.tasks, self.decl.templates
         )
-        self.event_data: dict[str, RecordType] = {n: d.data for n, d in self.decl.events.items()}
-        for name, task in self.decl.tasks.items():
-            self.event_data[f"done.invoke.{name}"] = task.result
-            self.event_data[f"error.invoke.{name}"] = _ERROR_DATA
-        for spawn_id in _spawn_ids(doc.data, set()):
-            self.event_data[f"done.spawn.{spawn_id}"] = _SPAWN_DATA
         self.valid_refs = frozenset(self.refs.unique())
-        self.base_env = TypeEnv(
-            context=self.decl.context, states=self.valid_refs, functions=self.functions
-        )
+        self.envs = Environments(doc, self.decl, self.valid_refs, self.functions)
+        self.base_env = self.envs.base
         self.order = 0
         self.ok = False
         self.transitions = TransitionBuilder(self)
@@ -176,58 +146,9 @@ class ChartBuilder:
         common = next(x for x in [b, *self.ancestors(b)] if x in anc_a)
         return common not in (a, b) and self.skeletons[common].kind is StateKind.PARALLEL
 
-    # -- events and environments ------------------------------------------------------------
-    def event_type(self, descriptors: tuple[str, ...]) -> RecordType | None:
-        found: list[RecordType] = []
-        for d in descriptors:
-            matched = [t for name, t in self.event_data.items() if matches(d, name)]
-            if not matched:
-                return None
-            found.extend(matched)
-        if not found:
-            return None
-        first, *rest = found
-        common = tuple(f for f in first.fields if all(r.field(f.name) == f for r in rest))
-        return RecordType(common)
-
+    # -- environments (engine/loader/environments.py) -----------------------------------------
     def env(self, descriptors: tuple[str, ...]) -> TypeEnv:
-        """What a transition on ``descriptors`` (none: eventless) may refer to."""
-        event = self.event_type(descriptors) if descriptors else None
-        return TypeEnv(
-            context=self.decl.context,
-            event=event,
-            states=self.valid_refs,
-            functions=self.functions,
-            system_event=SYSTEM_EVENT_NAMED if descriptors else SYSTEM_EVENT_TYPE,
-        )
-
-    def flow_env(self, sid: str, events: frozenset[str], what: str) -> TypeEnv:
-        """What the entry (``what="enter"``) or exit actions of ``sid`` may refer to: the
-        data every event that can enter (or leave) the state declares."""
-        name = f"'{sid}'" if sid else "the chart"
-        if not events or NO_EVENT in events:
-            how = "at the start or by an automatic transition" if what == "enter" else "without one"
-            reason = f"{name} can be {what}ed without an event ({how}), so there is no event data"
-            return replace(self.base_env, no_data_reason=reason)
-        descriptors = tuple(sorted(events))
-        event = self.event_type(descriptors)
-        listed = ", ".join(f"'{d}'" for d in descriptors)
-        verb = "enter" if what == "enter" else "leave"
-        if len(descriptors) == 1:
-            who = f"{listed}, the only event that can {verb} {name},"
-            no_data, missing = f"{who} declares no data", f"{who} has no field '{{name}}'"
-            declares = "it declares"
-        else:
-            who = f"not every event that can {verb} {name} ({listed})"
-            no_data, missing = f"{who} declares data", f"{who} has a field '{{name}}'"
-            declares = "all of them declare"
-        return replace(
-            self.base_env,
-            event=event,
-            system_event=SYSTEM_EVENT_NAMED,
-            no_data_reason=no_data,
-            missing_field=missing + "; {hint}" + declares + ": {fields}",
-        )
+        return self.envs.env(descriptors)
 
     def rules(self) -> tuple[Rule, ...]:
         out = []
@@ -346,16 +267,16 @@ class ChartBuilder:
         if sk.kind is StateKind.HISTORY:
             history = HistoryKind(data.get("history", "shallow"))
             if data.get("actions") and transitions:
-                entered = self.flow_env(sk.id, flow.entering(sk.id), "enter")
+                entered = self.envs.flow_env(sk.id, flow.entering(sk.id), "enter")
                 acts = self.actions.actions(data["actions"], (*sk.path, "actions"), entered)
                 transitions = [replace(transitions[0], actions=acts)]
         if sk.id != ROOT:
             if data.get("entry") or initial_spec:
-                entered = self.flow_env(sk.id, flow.entering(sk.id), "enter")
+                entered = self.envs.flow_env(sk.id, flow.entering(sk.id), "enter")
                 entry = self.actions.actions(data.get("entry"), (*sk.path, "entry"), entered)
                 initial_actions = self.actions.actions(initial_spec, initial_path, entered)
             if data.get("exit"):
-                left = self.flow_env(sk.id, flow.leaving(sk.id), "leave")
+                left = self.envs.flow_env(sk.id, flow.leaving(sk.id), "leave")
                 exit_ = self.actions.actions(data.get("exit"), (*sk.path, "exit"), left)
         elif initial_spec:
             initial_actions = self.actions.actions(initial_spec, initial_path, self.base_env)

@@ -1,8 +1,6 @@
-"""The :class:`Engine` facade: start instances, send them events, explain, audit, tick.
-
-Only wiring: the runtime computes steps, the store keeps them, :mod:`.core` commits and
-runs the follow-up work, :mod:`.effects` performs effects, :mod:`engine.notify` renders.
-"""
+"""The :class:`Engine` facade (start, send, explain, audit, tick): only wiring. The runtime
+computes steps, the store keeps them, :mod:`.core` commits and runs the follow-up work,
+:mod:`.effects` performs effects, :mod:`.versions` keeps chart versions."""
 
 from __future__ import annotations
 
@@ -20,7 +18,7 @@ from engine.service.core import Core, StepListener
 from engine.service.effects import EffectFailed, EffectRunner
 from engine.service.instance import Instance
 from engine.service.registry import ChartRegistry, LoadedChart, TaskHandler
-from engine.service.versions import adopt_version, record_version, stored_chart
+from engine.service.versions import register_version, stored_chart
 from engine.store.memory import MemoryStore
 from engine.store.ports import ConcurrentUpdate, InstanceStore
 from engine.store.records import AuditRecord, InstanceRecord
@@ -32,13 +30,10 @@ __all__ = ["Engine"]
 
 
 class Engine:
-    """Runs chart instances on a store.
-
-    ``tasks`` maps task names to handlers, ``transports`` channels (``email``, ``sms``) to
-    transports, ``charts`` lists the charts to register up front (needed for spawned and
-    related charts). Every call that changes an instance saves one unit of work; when it
-    fails, nothing is saved.
-    """
+    """Runs chart instances on a store. ``tasks`` maps task names to handlers, ``transports``
+    channels (``email``, ``sms``) to transports, ``charts`` lists the charts to register up
+    front (needed for spawned and related charts). Every call that changes an instance saves
+    one unit of work; when it fails, nothing is saved."""
 
     def __init__(
         self,
@@ -60,6 +55,7 @@ class Engine:
             channels=self.dispatcher.channels,
             functions=functions,
             fallback=lambda c, v: stored_chart(self.store, c, v, functions),
+            on_new=lambda c: register_version(self.store, self._registry, c),
         )
         runner = EffectRunner(self.store, self.dispatcher, self.tasks)
         self._core = Core(self.store, self.clock, self._registry, runner, listeners)
@@ -69,13 +65,9 @@ class Engine:
 
     # -- charts -------------------------------------------------------------------------
     def register(self, chart: Chart) -> None:
-        """Make a chart available and record its version in the store (immutable once used,
-        by meaning). A meaning the store has under another number runs as that version."""
-        registry = self._registry
-        if registry.seen(chart) is None:
-            adopted = adopt_version(self.store, chart)
-            registry.remember(chart, registry.register(adopted))
-            record_version(self.store, adopted)
+        """Make a chart available, as the version its meaning has in the store (recorded
+        there; immutable once used)."""
+        self._registry.resolve(chart)
 
     @property
     def charts(self) -> tuple[Chart, ...]:
@@ -90,8 +82,6 @@ class Engine:
         key: str | None = None,
     ) -> Instance:
         """Create an instance and run its first step (a ``ContextError`` if context is wrong)."""
-        if not isinstance(chart, str):
-            self.register(chart)
         loaded = self._registry.resolve(chart)
         record = self._core.create(loaded, context or EMPTY, key)
         return self._finish(record, loaded)

@@ -119,12 +119,15 @@ class ChartRegistry:
         channels: frozenset[str],
         functions: FunctionRegistry | None = None,
         fallback: Callable[[str, int], Chart | None] | None = None,
+        on_new: Callable[[Chart], LoadedChart] | None = None,
     ) -> None:
         self._tasks = tasks
         self._channels = channels
         self._functions = functions
         #: where a version not registered yet may come from (the store's kept files)
         self._fallback = fallback
+        #: how a chart value not seen yet is registered (the engine: by its stored version)
+        self._on_new = on_new or self.register
         self._charts: dict[tuple[str, int], LoadedChart] = {}
         #: (chart id, version in its file, fingerprint) -> the version it runs as
         self._seen: dict[tuple[str, int, str], LoadedChart] = {}
@@ -215,7 +218,7 @@ class ChartRegistry:
         names the latest registered version."""
         if isinstance(chart, str):
             return self.latest(chart)
-        return self.seen(chart) or self.register(chart)
+        return self.seen(chart) or self._on_new(chart)
 
 
 def chart_source(chart: Chart) -> str | None:

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 from engine.loader.bundle import bundle_of, load_bundle
 from engine.model import Chart
 from engine.model.meaning import meaning
-from engine.service.registry import chart_source
+from engine.service.registry import ChartRegistry, LoadedChart, chart_source
 
 if TYPE_CHECKING:
     from engine.expr import FunctionRegistry
     from engine.store.ports import InstanceStore
 
-__all__ = ["adopt_version", "record_version", "stored_chart"]
+__all__ = ["adopt_version", "record_version", "register_version", "stored_chart"]
 
 
 def adopt_version(store: InstanceStore, chart: Chart) -> Chart:
@@ -45,6 +45,18 @@ def record_version(store: InstanceStore, chart: Chart) -> None:
         meaning=meaning(chart),
         bundle=bundle_of(chart),
     )
+
+
+def register_version(store: InstanceStore, registry: ChartRegistry, chart: Chart) -> LoadedChart:
+    """Make ``chart`` available as the version its meaning has in the store (``version:``
+    when the store has none), recording it there; once per chart value."""
+    found = registry.seen(chart)
+    if found is None:
+        adopted = adopt_version(store, chart)
+        found = registry.register(adopted)
+        registry.remember(chart, found)
+        record_version(store, adopted)
+    return found
 
 
 def stored_chart(
