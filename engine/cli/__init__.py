@@ -40,6 +40,7 @@ COMMANDS = (
     "note",
     "force",
     "migrate",
+    "replay",
     "deploy",
     "versions",
 )

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, print_diagnostics
 
 if TYPE_CHECKING:
+    from engine.expr import FunctionRegistry
     from engine.model import Chart
     from renderers import Decorations, Diagram
 
@@ -84,14 +85,14 @@ def format_for(explicit: str | None, output: str | None, default: str = "svg") -
     return default
 
 
-def load_chart_reporting(path: str) -> Chart | None:
+def load_chart_reporting(path: str, functions: FunctionRegistry | None = None) -> Chart | None:
     """Load a chart; on problems print them like ``statewise validate`` (to stderr)."""
     from engine.loader import validate_path
 
     if not Path(path).is_file():
         print(f"statewise: error: no such file: {path}", file=sys.stderr)
         return None
-    result = validate_path(path)
+    result = validate_path(path, functions=functions)
     errors = [d for d in result.diagnostics if d.is_error]
     if errors:
         with contextlib.redirect_stdout(sys.stderr):

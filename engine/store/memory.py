@@ -57,7 +57,7 @@ _SEQ_LIMIT = 1 << 32
 _MAX_SHAPES = 1 << 16
 #: how many distinct empty data mappings (shared, immutable ones) a shape may name
 _MAX_EMPTIES = 8
-#: (event, data, from, to, actor, kind) of audit lines
+#: (event, data, from, to, actor, kind, origin, roles) of audit lines
 Shape = tuple[Any, ...]
 
 
@@ -88,19 +88,22 @@ class _Trail:
         lines = self.lines.get(instance_id)
         if lines is None:
             lines = self.lines[instance_id] = array("q")
-        iid, seq, event, data, from_, to, actor, note, client_note, time, kind = record
+        iid, seq, event, data, from_, to, actor, note, client_note, time, kind, *more = record
+        origin, roles, changes, effects = more
         if (
             note is None
             and client_note is None
+            and changes is None
+            and effects is None
             and time.tzinfo is _utc
             and not time.fold
             and 0 <= seq < _SEQ_LIMIT
             and iid == instance_id
         ):
             # a shape names only kept (live) data mappings: a hit means this very one
-            shape = self._ids.get((event, _id(data), from_, to, actor, kind))
+            shape = self._ids.get((event, _id(data), from_, to, actor, kind, origin, roles))
             if shape is None and self._empty(data):
-                shape = self._new_shape(event, data, from_, to, actor, kind)
+                shape = self._new_shape(event, data, from_, to, actor, kind, origin, roles)
             if shape is not None:
                 lines.append(shape << 32 | seq)
                 lines.append((time - _epoch) // _us)
@@ -112,8 +115,9 @@ class _Trail:
     def _new_shape(self, *shape: Any) -> int | None:
         if len(self._shapes) >= _MAX_SHAPES:
             return None
-        event, data, from_, to, actor, kind = shape
-        index = self._ids[(event, id(data), from_, to, actor, kind)] = len(self._shapes)
+        event, data, from_, to, actor, kind, origin, roles = shape
+        key = (event, id(data), from_, to, actor, kind, origin, roles)
+        index = self._ids[key] = len(self._shapes)
         self._shapes.append(shape)
         return index
 
@@ -137,11 +141,25 @@ class _Trail:
             if code < 0:
                 out.append(self._wide[-code - 1])
                 continue
-            event, data, from_, to, actor, kind = self._shapes[code >> 32]
+            event, data, from_, to, actor, kind, origin, roles = self._shapes[code >> 32]
             time = _EPOCH + timedelta(microseconds=micros)
             seq = code & (_SEQ_LIMIT - 1)
             out.append(
-                AuditRecord(instance_id, seq, event, data, from_, to, actor, None, None, time, kind)
+                AuditRecord(
+                    instance_id,
+                    seq,
+                    event,
+                    data,
+                    from_,
+                    to,
+                    actor,
+                    None,
+                    None,
+                    time,
+                    kind,
+                    origin,
+                    roles,
+                )
             )
         return tuple(out)
 
@@ -186,8 +204,11 @@ class _Version:
 class MemoryStore:
     """Instances in dictionaries; every call is one atomic unit of work."""
 
-    def __init__(self, *, audit: bool = True) -> None:
+    def __init__(self, *, audit: bool = True, step_details: bool = False) -> None:
         self.keeps_audit = audit
+        #: also keep what ``statewise replay`` reads (start contexts, context changes and
+        #: effects of every step); lines with details are kept whole, not packed
+        self.keeps_step_details = audit and step_details
         self._rows: dict[str, InstanceRecord] = {}
         self._keys: dict[tuple[str, str], str] = {}
         self._children: dict[str, list[str]] = {}

@@ -183,7 +183,7 @@ class Statements:
         self.ensure_chart = sql(ensure.on_conflict_do_nothing(), *chart_order)
         audit_names = _names(
             "instance_id seq line kind event data from_configuration to_configuration "
-            "actor note client_note time"
+            "actor note client_note time origin roles changes effects"
         )
         self.insert_audit = sql(
             insert(audit).values({n: param(n) for n in audit_names}), *audit_names
@@ -200,6 +200,10 @@ class Statements:
                 AU.client_note,
                 AU.time,
                 AU.kind,
+                AU.origin,
+                AU.roles,
+                AU.changes,
+                AU.effects,
             )
             .where(AU.instance_id == param("id"))
             .order_by(AU.seq, AU.line),

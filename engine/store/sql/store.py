@@ -38,6 +38,7 @@ from engine.store.sql.errors import DatabaseError, SchemaNotCurrent
 from engine.store.sql.queues import Operations
 from engine.store.sql.rows import EMPTY_JSON, Rows
 from engine.store.sql.statements import Statements
+from engine.store.sql.trails import Trails
 from engine.store.sql.versions import ChartVersions
 
 __all__ = ["SqlStore"]
@@ -45,7 +46,7 @@ __all__ = ["SqlStore"]
 _new = tuple.__new__
 
 
-class SqlStore(Operations, ChartVersions):
+class SqlStore(Operations, Trails, ChartVersions):
     """Instances in a SQL database: SQLite (a file) or PostgreSQL (``postgresql+psycopg://``).
 
     ``create=True`` creates or upgrades the tables (Alembic) when the database is not at the
@@ -53,7 +54,7 @@ class SqlStore(Operations, ChartVersions):
     message names the command to run (``statewise db upgrade --db URL``).
     ``sqlite_synchronous`` (``NORMAL``: a commit survives a process crash; ``FULL``: a power
     loss too) and ``busy_timeout`` (seconds a SQLite writer waits for the lock) apply to
-    SQLite. ``audit=False`` keeps no audit trail; ``cache_size`` bounds the record cache
+    SQLite. ``audit=False`` keeps no audit trail (and so nothing to replay); ``cache_size`` bounds the record cache
     (0: none); ``echo=True`` logs every statement on the ``sqlalchemy.engine.Engine`` logger.
     Thread-safe: each thread gets its own connection; :meth:`close` closes them all.
     """
@@ -73,6 +74,9 @@ class SqlStore(Operations, ChartVersions):
             url, echo=echo, sqlite_synchronous=sqlite_synchronous, busy_timeout=busy_timeout
         )
         self.keeps_audit = audit
+        #: the audit trail also records what ``statewise replay`` needs (start context,
+        #: context changes and effects of every step)
+        self.keeps_step_details = audit
         self._db = Driver(engine, echo=echo)
         self.url = self._db.url
         self.dialect = self._db.name

@@ -120,6 +120,14 @@ audit = Table(
     Column("note", Text, nullable=True),
     Column("client_note", Text, nullable=True),
     Column("time", Time, nullable=False),
+    # how the step's event came in (external, timer, task, child, platform) and the roles
+    # it was sent with (JSON list; NULL: not role-checked); NULL origin: no event
+    Column("origin", String, nullable=True),
+    Column("roles", Text, nullable=True),
+    # what the step did, for `statewise replay`: the context fields it changed (JSON object)
+    # and the effects it asked for (JSON list); NULL: not recorded (before revision v0006)
+    Column("changes", Text, nullable=True),
+    Column("effects", Text, nullable=True),
     PrimaryKeyConstraint("instance_id", "seq", "line"),
     sqlite_with_rowid=False,
 )
