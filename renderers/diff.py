@@ -65,6 +65,8 @@ def _compare(
     for what, get in pairs:
         a, b = get(old), get(new)
         if a != b:
+            if what == "guard":  # compared in normal form, shown as written
+                a, b = getattr(old, "guard", a), getattr(new, "guard", b)
             details.append(_explain(what, a, b))
     return tuple(details)
 

@@ -246,7 +246,16 @@ def _walk(old: Any, new: Any, path: str, out: list[str]) -> None:
             _walk(old[key], new[key], f"{path}{key}.", out)
         return
     where = path.rstrip(".")
-    if isinstance(old, list) and isinstance(new, list):
+    scalars = (str, int, float, bool)
+    lists = isinstance(old, list) and isinstance(new, list)
+    if lists and all(isinstance(v, scalars) for v in (*old, *new)):
+        gone = [v for v in old if v not in new]
+        added = [v for v in new if v not in old]
+        parts = [f"added {', '.join(map(str, added))}"] if added else []
+        parts += [f"removed {', '.join(map(str, gone))}"] if gone else []
+        out.append(f"{where}: " + ("; ".join(parts) or f"{_short(old)} -> {_short(new)}"))
+        return
+    if lists:
         for i in range(max(len(old), len(new))):
             if i >= len(old):
                 out.append(f"{where}[{i}]: added {_short(new[i])}")
