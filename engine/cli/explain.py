@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from engine.ops.explaining import explain, explanation_data
+    from engine.ops.actions import explanation, explanation_data
     from engine.ops.setup import deferred_engine, stored_versions
 
     data = _data(args.data)
@@ -59,7 +59,7 @@ def _run(args: argparse.Namespace) -> int:
         record = instance_of(args, store)
         charts += stored_versions(store, charts, [(record.chart, record.version)])
         engine = deferred_engine(store, charts)
-        found = explain(
+        found = explanation(
             engine, record.id, args.event, data, roles=args.role, actor=args.actor, note=args.note
         )
     if args.json:

@@ -11,7 +11,7 @@ suffix; substates by their dotted ids).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -57,7 +57,7 @@ class Selection:
             named = {s.id for s in chart.states.values() if tag in s.meta.tags}
             if not named:
                 raise OpsError(f"no state of {chart_id!r} has the tag {tag!r}", "not_found")
-        in_use = store.count_by_state(chart_id)
+        in_use = store.states_in_use(chart_id)  # a skip scan: cheap with millions of rows
         if tag is None:
             assert state is not None
             named = self._resolve(chart, state) if chart is not None else _in_use(state, in_use)
@@ -145,7 +145,7 @@ class Selection:
             after = found.next
 
 
-def _in_use(state: str, in_use: dict[str, int]) -> set[str]:
+def _in_use(state: str, in_use: Iterable[str]) -> set[str]:
     """Without the chart: ``state`` as a state id, or a unique suffix of one, among the
     states instances are in (ids are dotted paths, so ancestors are their prefixes)."""
     ids: set[str] = set()

@@ -220,9 +220,12 @@ class _DeferredTransport:
         raise StatewiseError("operator commands send no messages; a worker does")
 
 
-def deferred_engine(store: SqlStore, charts: list[Chart]) -> Engine:
+def deferred_engine(
+    store: SqlStore, charts: list[Chart], functions: FunctionRegistry | None = None
+) -> Engine:
     """An engine for operator commands: it commits steps and leaves their effects pending
-    for a worker (``engine.service.ops.send_deferred``); handlers are placeholders."""
+    for a worker (``engine.service.ops.send_deferred``); handlers are placeholders.
+    ``functions``: the application's functions, for charts that call them."""
     from engine.service import Engine
     from engine.service.registry import chart_needs
 
@@ -232,4 +235,4 @@ def deferred_engine(store: SqlStore, charts: list[Chart]) -> Engine:
         needs = chart_needs(chart)
         tasks.update(dict.fromkeys(needs.tasks, _deferred_task))
         channels.update(dict.fromkeys(needs.channels, _DeferredTransport()))
-    return Engine(store, tasks=tasks, transports=channels, charts=charts)
+    return Engine(store, tasks=tasks, transports=channels, charts=charts, functions=functions)

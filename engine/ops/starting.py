@@ -28,17 +28,18 @@ def start_instance(
     key: str | None = None,
     deferred: bool = True,
 ) -> Instance:
-    """A new instance of the latest version of ``chart`` (see the module doc)."""
+    """A new instance of the latest version of ``chart`` registered with ``engine`` (see the
+    module doc); unlike :func:`engine.ops.acting.start_as`, no principal's rights are
+    checked: this is for operators at the command line."""
+    from engine.ops.acting import start_deferred
     from engine.runtime import ContextError, RuleBroken
     from engine.service import ConfigurationError
-    from engine.service.starting import resolve_chart, start_deferred
     from engine.store import DuplicateKey
 
     try:
         if deferred:
             return start_deferred(engine, chart, context, key=key)
-        loaded = resolve_chart(engine, chart)
-        return engine.start(loaded.chart, context, key=key)
+        return engine.start(chart, context, key=key)
     except ConfigurationError as exc:
         raise OpsError(str(exc), "not_found") from exc
     except DuplicateKey as exc:

@@ -15,6 +15,7 @@ import pytest
 HEAVY = (
     "lark", "jinja2", "sqlalchemy", "alembic", "jsonschema", "networkx", "graphviz", "yaml",
     "engine.runtime", "engine.service", "engine.loader", "engine.store.sql",
+    "starlette", "uvicorn", "argon2", "engine.web",
     "pygls", "lsprotocol", "engine.lsp",
 )  # fmt: skip
 
@@ -38,6 +39,9 @@ CHECK = (
         ["worker", "--help"],
         ["send", "--help"],
         ["render", "--help"],
+        ["serve", "--help"],
+        ["users", "add", "--help"],
+        ["tokens", "--help"],
         ["lsp", "--help"],
         ["explain", "--help"],
         ["deploy", "--help"],

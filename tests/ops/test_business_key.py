@@ -41,7 +41,8 @@ def test_start_explain_and_act_by_key(db_url: str, capsys: Capture) -> None:
     assert "- `n >= 1` does not hold (n = 0)" in out
     code, out, _ = sw(capsys, "explain", *key, "bump", *db, *defs, "--json")
     found = json.loads(out)
-    assert code == 0 and found["verdict"] == "taken" and found["candidates"][0]["taken"]
+    assert code == 0 and found["accepted"] is True and found["candidates"][0]["taken"]
+    assert found["text"].startswith("'bump' would be taken")
 
     # the same instance by key: send, note, history, force
     assert sw(capsys, "send", *key, "bump", *db, *defs)[0] == 0

@@ -13,7 +13,10 @@ without decoding (a row version is never reused, so an equal version means equal
 from __future__ import annotations
 
 import secrets
+import threading
 import time as _time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +36,7 @@ from engine.store.records import (
 )
 from engine.store.sql import schema
 from engine.store.sql.codec import dumps, to_json
+from engine.store.sql.console import ConsoleQueries
 from engine.store.sql.driver import Driver, Stmt, make_engine
 from engine.store.sql.errors import DatabaseError, SchemaNotCurrent
 from engine.store.sql.queues import Operations
@@ -46,7 +50,7 @@ __all__ = ["SqlStore"]
 _new = tuple.__new__
 
 
-class SqlStore(Operations, Trails, ChartVersions):
+class SqlStore(Operations, ConsoleQueries, Trails, ChartVersions):
     """Instances in a SQL database: SQLite (a file) or PostgreSQL (``postgresql+psycopg://``).
 
     ``create=True`` creates or upgrades the tables (Alembic) when the database is not at the
@@ -99,6 +103,27 @@ class SqlStore(Operations, Trails, ChartVersions):
             self._sql, self._time, self._read_time, audit=audit, cache_size=cache_size
         )
         self._charts: set[tuple[str, int]] = set()
+        self._riders = threading.local()
+
+    @contextmanager
+    def riding_along(self, *statements: Stmt) -> Iterator[None]:
+        """Run ``statements`` in the transaction of this thread's next ``create`` or ``save``
+        within the block (at most one): both are saved, or neither. Statements that found
+        no write to ride along are dropped when the block ends (the caller can tell: nothing
+        was saved). Used to mark an idempotency key applied together with its step."""
+        self._riders.waiting = list(statements)
+        try:
+            yield
+        finally:
+            self._riders.waiting = None
+
+    def _ride(self) -> list[Stmt]:
+        """The statements waiting for a write (kept until one commits: :meth:`_rode`)."""
+        waiting: list[Stmt] | None = getattr(self._riders, "waiting", None)
+        return waiting or []
+
+    def _rode(self) -> None:
+        self._riders.waiting = None
 
     def close(self) -> None:
         """Close every connection the store opened."""
@@ -123,6 +148,9 @@ class SqlStore(Operations, Trails, ChartVersions):
         args, ctx = self._rows.instance_args(record)
         when = args[8]
         rest = self._rows.changes(info.id, changes, when)
+        riders = self._ride()
+        if riders:
+            rest = [*riders, *rest]  # first: run before anything in it can fail
         chart = (info.chart, info.version)
         pre: list[Stmt] = []
         if chart not in self._charts:  # the version's row must exist (immutable, hash later)
@@ -134,6 +162,8 @@ class SqlStore(Operations, Trails, ChartVersions):
             raise self._create_failed(record, exc) from exc
         except db.Error as exc:
             raise db.failed(exc) from exc
+        if riders:
+            self._rode()
         self._charts.add(chart)
         self._rows.remember(info.id, record, ctx)
         return record
@@ -225,6 +255,9 @@ class SqlStore(Operations, Trails, ChartVersions):
         rest = () if changes is NO_CHANGES else rows.changes(instance_id, changes, when)
         if also:
             rest = [*rest, *also]
+        riders = self._ride()
+        if riders:
+            rest = [*riders, *rest]  # first: run before anything in it can fail
         db = self._db
         try:
             if entry is not None:
@@ -245,6 +278,8 @@ class SqlStore(Operations, Trails, ChartVersions):
             failure = db.failed(exc)
             conflict = self._conflict(instance_id, expected_version)
             raise (failure if _same_version(conflict) else conflict) from exc
+        if riders:
+            self._rode()
         new: InstanceRecord = _new(
             InstanceRecord, (info, snapshot, status, version, created, time, spawn)
         )

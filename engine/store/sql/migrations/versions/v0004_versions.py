@@ -6,7 +6,7 @@ Versions registered before this revision keep ``fingerprint`` empty until the sa
 is registered again: a definition whose bytes are unchanged then fills it in.
 
 Revision ID: v0004_versions
-Revises: v0006_replay
+Revises: v0003_web
 Create Date: 2026-12-05
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "v0004_versions"
-down_revision: str | None = "v0006_replay"
+down_revision: str | None = "v0003_web"
 branch_labels: str | None = None
 depends_on: str | None = None
 
