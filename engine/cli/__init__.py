@@ -20,17 +20,22 @@ __all__ = ["main"]
 
 #: The command modules, in the order `--help` lists them.
 COMMANDS = (
+    "init",
     "validate",
     "demo",
     "test",
     "render",
     "diff",
     "docs",
+    "schema",
+    "lsp",
     "db",
     "worker",
     "outbox",
     "instances",
+    "start",
     "send",
+    "explain",
     "history",
     "note",
     "force",
@@ -39,6 +44,8 @@ COMMANDS = (
     "users",
     "tokens",
     "replay",
+    "deploy",
+    "versions",
 )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -61,9 +62,17 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         metavar="FILE",
         help="overlay a heat map: a JSON list of record lists (or an object of them), one per instance",
     )
-    r.add_argument("--instance", metavar="ID", help="overlay a stored instance (needs --db)")
     r.add_argument(
-        "--db", metavar="URL", help="the database holding the instance (with --instance)"
+        "--instance", metavar="ID", help="overlay a stored instance (in --db / $STATEWISE_DB)"
+    )
+    r.add_argument(
+        "--key", metavar="K", help="overlay the stored instance of this chart with business key K"
+    )
+    r.add_argument(
+        "--db",
+        metavar="URL",
+        default=os.environ.get("STATEWISE_DB"),
+        help="the database holding the instance (default: $STATEWISE_DB)",
     )
     r.set_defaults(handler=run)
 
@@ -135,7 +144,7 @@ def _overlay(args: argparse.Namespace, diagram: Diagram) -> Decorations | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.db or args.instance:  # a stored instance: its audit trail from the SQL store
+    if args.instance or args.key:  # a stored instance: its audit trail from the SQL store
         from engine.cli.render_instance import render_instance
 
         return render_instance(args)

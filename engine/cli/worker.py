@@ -119,8 +119,6 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _engine_factory(charts: list[Chart], app: App) -> Callable[[SqlStore], Engine]:
-    from pathlib import Path
-
     from engine.ops.setup import default_transports
     from engine.runtime import SystemClock
     from engine.service import Engine
@@ -128,10 +126,8 @@ def _engine_factory(charts: list[Chart], app: App) -> Callable[[SqlStore], Engin
     transports = {**default_transports(), **app.transports}
 
     def make(store: SqlStore) -> Engine:
-        for chart in charts:  # records each version's definition; a changed one is refused
-            path = Path(chart.file)
-            source = path.read_text(encoding="utf-8") if path.is_file() else None
-            store.register_chart(chart.id, chart.version, chart.source_hash, source)
+        # the Engine records each version's definition (by meaning); a used version whose
+        # meaning changed is refused (ChartVersionConflict: deploy it as a new version)
         return Engine(
             store,
             SystemClock(),

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from engine.runtime import Blocker, Explanation
     from engine.service import Engine
 
-__all__ = ["ActionView", "actions_for", "explain", "explanation_data"]
+__all__ = ["ActionView", "actions_for", "explain", "explanation", "explanation_data"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +100,7 @@ def explanation_data(found: Explanation) -> dict[str, Any]:
         "event": found.event,
         "accepted": found.accepted,
         "ignored": found.ignored,
+        "text": str(found),
         "blockers": [_blocker(b) for b in found.blockers],
         "candidates": [
             {
@@ -122,6 +123,21 @@ def explanation_data(found: Explanation) -> dict[str, Any]:
     }
 
 
+def explanation(
+    engine: Engine,
+    instance_id: str,
+    event: str,
+    data: Mapping[str, Any] | None = None,
+    *,
+    roles: Iterable[str] | None = None,
+    actor: str | None = None,
+    note: str | None = None,
+) -> Explanation:
+    """What ``event`` would do to the instance now; ``str()`` of it is the text people read
+    (``statewise explain``), :func:`explanation_data` the data tools read."""
+    return engine.explain(instance_id, event, data, roles=roles, actor=actor, note=note)
+
+
 def explain(
     engine: Engine,
     instance_id: str,
@@ -132,5 +148,4 @@ def explain(
     note: str | None = None,
 ) -> dict[str, Any]:
     """Why ``event`` would (not) be taken now, with every guard clause and its values."""
-    found = engine.explain(instance_id, event, data, roles=roles, note=note)
-    return explanation_data(found)
+    return explanation_data(explanation(engine, instance_id, event, data, roles=roles, note=note))

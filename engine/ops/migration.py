@@ -227,21 +227,22 @@ def migrate(
     store: SqlStore,
     migration: Migration,
     *,
-    source: str | None,
     dry_run: bool,
     actor: str,
     now: datetime,
 ) -> list[Move]:
     """Plan (and unless ``dry_run``, save) the move of every active instance on the old
-    version, each in its own transaction. The new version is registered first (``source``
-    is its text, kept with the version). Returns every planned move; a move whose
+    version, each in its own transaction. The new version is registered first (with its
+    meaning and files). Returns every planned move; a move whose
     ``problem`` is set was not made (stranded, or changed meanwhile).
     """
     from engine.ops.select import Selection
 
     old, new = migration.old, migration.new
     if not dry_run:
-        store.register_chart(new.id, new.version, new.source_hash, source)
+        from engine.service.versions import record_version
+
+        record_version(store, new)
     moves: list[Move] = []
     for summary in Selection(store, old.id, []):
         if summary.version != old.version or summary.status != "active":

@@ -43,6 +43,7 @@ __all__ = [
     "load_definitions",
     "open_store",
     "sqlite_path",
+    "stored_versions",
 ]
 
 
@@ -146,6 +147,34 @@ def load_definitions(folder: str | Path, functions: FunctionRegistry | None = No
         assert result.chart is not None
         charts.append(result.chart)
     return charts
+
+
+def stored_versions(
+    store: Any,
+    charts: list[Chart],
+    wanted: list[tuple[str, int | None]],
+    functions: FunctionRegistry | None = None,
+) -> list[Chart]:
+    """The chart versions in ``wanted`` (``None``: the latest) that ``charts`` lack, loaded
+    from the files the store kept (:mod:`engine.loader.bundle`), so a command can act on an
+    instance, or start one, without the definitions folder. A version whose files were not
+    kept is left out (the engine then says it is not registered)."""
+    from engine.service.versions import stored_chart
+
+    have = {(c.id, c.version) for c in charts} | {(c.id, None) for c in charts}
+    out: list[Chart] = []
+    for chart_id, version in wanted:
+        if (chart_id, version) in have:
+            continue
+        if version is None:
+            found = store.chart_versions(chart_id)
+            if not found:
+                continue
+            version = found[-1].version
+        chart = stored_chart(store, chart_id, version, functions)
+        if chart is not None:
+            out.append(chart)
+    return out
 
 
 def sqlite_path(url: str) -> Path | None:
