@@ -15,6 +15,7 @@ from typing import Any
 from engine.source import Span
 
 __all__ = [
+    "SKIPPED_CHECKS",
     "DefinitionError",
     "Diagnostic",
     "EvaluationError",
@@ -27,6 +28,10 @@ __all__ = [
 _REPR = reprlib.Repr()
 _REPR.maxstring = _REPR.maxother = 80
 _REPR.maxlong = 40
+
+#: Notes that a stage of checks did not run because of earlier errors (W320: nothing after
+#: the schema; W410: the graph checks). They sort after a file's other diagnostics.
+SKIPPED_CHECKS = frozenset({"W320", "W410"})
 
 
 class Severity(StrEnum):
@@ -52,10 +57,12 @@ class Diagnostic:
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
 
-    def sort_key(self) -> tuple[str, int, int, str]:
+    def sort_key(self) -> tuple[str, int, int, int, str]:
+        """By file, then position; a note that checks did not run comes last in its file."""
+        last = 1 if self.code in SKIPPED_CHECKS else 0
         if self.span is None:
-            return ("", 0, 0, self.code)
-        return (self.span.file, self.span.line, self.span.col, self.code)
+            return ("", last, 0, 0, self.code)
+        return (self.span.file, last, self.span.line, self.span.col, self.code)
 
     def format(self) -> str:
         """``FILE:LINE:COL: CODE message (at path)``, the text format of ``validate``."""

@@ -12,8 +12,10 @@ The convention (docs/testing.md, "Writing runnable docs"):
   follows it, up to the next ``$`` line, is compared with its output (standard output and
   error together). In the expected output a line ``...`` stands for any number of
   lines and ``...`` inside a line for any text; trailing spaces do not count. The exit code
-  must be 0 or 1 (1: the command reported problems, as documented). Other commands
-  (``make``, ``pip``) and lines without ``$`` are shown, not run.
+  must be 0 or 1 (1: the command reported problems, as documented); instance ids match any
+  id; ``$ echo $?`` shows the exit code of the command before it. ``$ python bench/...``
+  lines run that script of the repository. Other commands (``make``, ``pip``) and lines
+  without ``$`` are shown, not run.
 * ``yaml``: must parse; a chart (``id`` and ``states``) must load without errors, a scenario
   (``chart`` and ``steps``) must read; ``json`` must parse.
 
@@ -41,7 +43,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 STATEWISE = str(Path(sys.executable).with_name("statewise"))
 RUN = ("python", "pycon", "console", "sh", "shell", "bash", "yaml", "json")
-SHOWN = ("text", "dot", "mermaid", "toml", "ini", "diff", "jinja", "html", "sql")
+SHOWN = (
+    "text", "dot", "mermaid", "toml", "ini", "diff", "jinja", "html", "sql", "lua", "jsonc",
+    "vim", "xml", "dockerfile", "csv", "http",
+)  # fmt: skip
 
 _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})(.*)$")
 
@@ -118,12 +123,17 @@ def _commands(text: str) -> Iterator[tuple[str, list[str]]]:
         yield command, expected
 
 
+#: an instance id: new on every run, so any id matches any other
+_ID = re.compile(r"\b1[0-9a-f]{26}\b")
+
+
 def _matches(expected: list[str], actual: list[str]) -> bool:
-    """Line-wise match; a line ``...`` is any lines, ``...`` in a line any text."""
-    expected = [e.rstrip() for e in expected]
+    """Line-wise match; a line ``...`` is any lines, ``...`` in a line any text; instance
+    ids match each other."""
+    expected = [_ID.sub("<id>", e.rstrip()) for e in expected]
     while expected and not expected[-1]:
         expected.pop()
-    actual = [a.rstrip() for a in actual]
+    actual = [_ID.sub("<id>", a.rstrip()) for a in actual]
     while actual and not actual[-1]:
         actual.pop()
 
@@ -146,8 +156,12 @@ def _run_console(block: Block, cwd: Path) -> int:
     env = {k: v for k, v in os.environ.items() if not k.startswith("STATEWISE_")}
     env.update(PYTHONUNBUFFERED="1", COLUMNS="100", PYTHONPATH=str(cwd))
     env["PATH"] = os.pathsep.join((str(Path(STATEWISE).parent), env.get("PATH", "")))
+    last = 0
     for command, expected in _commands(block.text):
-        if not command.startswith("statewise "):
+        if command.strip() == "echo $?":  # the exit code of the command before
+            assert [e.strip() for e in expected if e.strip()] == [str(last)], block.where()
+            continue
+        if not command.startswith(("statewise ", "python bench/")):
             continue  # make, pip, export ...: shown, not run
         done = subprocess.run(
             ["bash", "-c", command],  # as a reader would type it: "$ITEM" is expanded
@@ -159,6 +173,7 @@ def _run_console(block: Block, cwd: Path) -> int:
             timeout=300,
         )
         ran += 1
+        last = done.returncode
         assert done.returncode in (0, 1), (
             f"{block.where()}: `{command}` exited {done.returncode}:\n{done.stdout[-2000:]}"
         )
@@ -213,6 +228,7 @@ def test_every_block_of_the_page_runs(page: Path, tmp_path: Path) -> None:
     unknown = [f"{b.where()} ({b.lang})" for b in found if b.lang not in RUN + SHOWN]
     assert not unknown, f"unknown block languages: {unknown}; see docs/testing.md"
     shutil.copytree(ROOT / "definitions", tmp_path / "definitions")
+    (tmp_path / "bench").symlink_to(ROOT / "bench")  # `$ python bench/...` lines
     here, environ = Path.cwd(), dict(os.environ)
     os.chdir(tmp_path)
     sys.path.insert(0, str(tmp_path))

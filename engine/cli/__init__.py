@@ -20,21 +20,32 @@ __all__ = ["main"]
 
 #: The command modules, in the order `--help` lists them.
 COMMANDS = (
+    "init",
     "validate",
     "demo",
     "test",
     "render",
     "diff",
     "docs",
+    "schema",
+    "lsp",
     "db",
     "worker",
     "outbox",
     "instances",
+    "start",
     "send",
+    "explain",
     "history",
     "note",
     "force",
     "migrate",
+    "serve",
+    "users",
+    "tokens",
+    "replay",
+    "deploy",
+    "versions",
 )
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn
+
+from engine.discovery import find_files, is_chart_file, is_scenario_file
 
 if TYPE_CHECKING:
     from engine.errors import Diagnostic
@@ -17,7 +19,6 @@ __all__ = [
     "EXIT_PROBLEMS",
     "EXIT_USAGE",
     "Parser",
-    "Progress",
     "find_files",
     "int_in",
     "is_chart_file",
@@ -26,8 +27,6 @@ __all__ = [
     "report_missing",
     "seconds",
 ]
-
-_SCENARIO_SUFFIXES = (".scenario.yaml", ".scenario.yml")
 
 #: success (``validate``: no errors; warnings allowed unless ``--strict``)
 EXIT_OK = 0
@@ -45,35 +44,6 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
-
-
-class Progress:
-    """Progress of long work on standard error: a bar redrawn in place on a terminal, plain
-    lines otherwise (a log or a CI job gets ``label 120/1000`` about every tenth, not
-    carriage returns)."""
-
-    def __init__(self, total: int, label: str, stream: TextIO | None = None) -> None:
-        self.total = total
-        self.label = label
-        self.stream = stream if stream is not None else sys.stderr
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.every = max(1, total // 10)
-
-    def step(self, done: int) -> None:
-        total = self.total
-        if self.tty:
-            filled = 30 * done // total if total else 30
-            self.stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total}")
-        elif done == total or done % self.every == 0:
-            self.stream.write(f"{self.label} {done}/{total}\n")
-        else:
-            return
-        self.stream.flush()
-
-    def finish(self) -> None:
-        if self.tty and self.total:
-            self.stream.write("\n")
-            self.stream.flush()
 
 
 def int_in(lo: int, hi: int) -> Callable[[str], int]:
@@ -109,43 +79,6 @@ def seconds(*, zero: bool = False, most: float = 7 * 86400) -> Callable[[str], f
         return value
 
     return duration
-
-
-def is_scenario_file(path: Path) -> bool:
-    return path.name.endswith(_SCENARIO_SUFFIXES)
-
-
-def is_chart_file(path: Path) -> bool:
-    """A YAML file that is not a scenario (charts and fragments)."""
-    return path.suffix in (".yaml", ".yml") and not is_scenario_file(path)
-
-
-def find_files(
-    paths: Sequence[str], accept: Callable[[Path], bool]
-) -> tuple[list[Path], list[str]]:
-    """The files named, and those ``accept`` takes in the folders named (recursively,
-    sorted); plus the paths that do not exist."""
-    files: list[Path] = []
-    missing: list[str] = []
-    for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            inside = p.resolve()
-            for f in sorted(p.rglob("*")):
-                if not (f.is_file() and accept(f)):
-                    continue
-                if not f.resolve().is_relative_to(inside):  # a link out of the folder
-                    print(
-                        f"statewise: skipping {f}: a symbolic link out of {raw}",
-                        file=sys.stderr,
-                    )
-                    continue
-                files.append(f)
-        elif p.is_file():
-            files.append(p)
-        else:
-            missing.append(raw)
-    return files, missing
 
 
 def report_missing(missing: Iterable[str]) -> bool:

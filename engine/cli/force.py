@@ -11,11 +11,13 @@ from __future__ import annotations
 import argparse
 
 from engine.cli.common import EXIT_OK, EXIT_USAGE
-from engine.worker.clitools import (
+from engine.cli.tools import (
     CommandError,
     add_db,
     add_definitions,
+    add_instance,
     charts_for,
+    instance_of,
     opened,
     print_json,
     run_command,
@@ -28,11 +30,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p = sub.add_parser(
         "force",
         help="force an instance into a state (audited, with a reason)",
-        description="Put instance ID into STATE without an event (an administrative "
+        description="Put instance ID (or the instance of --chart with --key) into STATE "
+        "without an event (an administrative "
         "override): no actions run, the context stays, timers follow the states. The "
         "reason is mandatory and kept in the audit trail (kind 'forced').",
     )
-    p.add_argument("id", metavar="ID", help="the instance id")
+    add_instance(p)
     p.add_argument("state", metavar="STATE", help="the target state (a name or path)")
     p.add_argument("--reason", required=True, metavar="TEXT", help="why (mandatory)")
     p.add_argument("--actor", required=True, metavar="A", help="who does it")
@@ -47,34 +50,25 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from engine.service.ops import force_state
-    from engine.worker.setup import deferred_engine
+    from engine.ops.forcing import force
+    from engine.ops.setup import deferred_engine, stored_versions
 
     if not args.reason.strip():
         raise CommandError("--reason must not be empty", EXIT_USAGE)
-    charts = charts_for(args)
+    charts = charts_for(args, required=False)
     with opened(args) as store:
+        record = instance_of(args, store)
+        charts += stored_versions(store, charts, [(record.chart, record.version)])
         engine = deferred_engine(store, charts)
-        before = engine.get(args.id)
-        try:
-            after = force_state(engine, args.id, args.state, reason=args.reason, actor=args.actor)
-        except KeyError:
-            known = ", ".join(s for s in before.definition.states if s)
-            raise CommandError(
-                f"chart {before.chart!r} has no state {args.state!r} (states: {known})"
-            ) from None
+        iid = record.id
+        done = force(engine, iid, args.state, reason=args.reason, actor=args.actor)
     if args.json:
         print_json(
-            {
-                "id": args.id,
-                "from": before.leaf_states,
-                "to": after.leaf_states,
-                "timers": {t.id: t.due for t in after.timers.values()},
-            }
+            {"id": iid, "from": done.from_states, "to": done.to_states, "timers": done.timers}
         )
     else:
         print(
-            f"{args.id}: forced {', '.join(before.leaf_states)} -> "
-            f"{', '.join(after.leaf_states)} ({args.reason})"
+            f"{iid}: forced {', '.join(done.from_states)} -> "
+            f"{', '.join(done.to_states)} ({args.reason})"
         )
     return EXIT_OK

@@ -4,9 +4,10 @@ state or state tag with the time each has spent there (paginated), find one by i
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, int_in
-from engine.worker.clitools import (
+from engine.cli.common import EXIT_OK, int_in
+from engine.cli.tools import (
     CommandError,
     add_db,
     add_definitions,
@@ -17,6 +18,9 @@ from engine.worker.clitools import (
     print_table,
     run_command,
 )
+
+if TYPE_CHECKING:
+    from engine.store.sql import SqlStore
 
 __all__ = ["add_parser", "run"]
 
@@ -52,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from engine.worker.select import Selection
+    from engine.ops.select import Selection
 
     charts = charts_for(args, required=args.tag is not None)
     with opened(args) as store:
@@ -110,35 +114,12 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _by_key(args: argparse.Namespace, store: object) -> int:
-    from engine.store.sql import SqlStore
+def _by_key(args: argparse.Namespace, store: SqlStore) -> int:
+    from engine.ops.instances import details, find_instance
 
-    assert isinstance(store, SqlStore)
-    found = store.find(args.chart, args.key)
-    if found is None:
-        raise CommandError(f"chart {args.chart!r} has no instance with key {args.key!r}")
-    leaves = sorted(s for s in found.snapshot.configuration if not _has_child(found, s))
-    data = {
-        "id": found.id,
-        "chart": found.chart,
-        "version": found.version,
-        "key": found.key,
-        "state": ",".join(leaves),
-        "status": found.status,
-        "context": dict(found.snapshot.context),
-        "timers": {t.id: t.due for t in found.snapshot.timers.values()},
-        "created": found.created,
-        "updated": found.updated,
-    }
+    data = details(find_instance(store, chart=args.chart, key=args.key))
     if args.json:
         print_json(data)
     else:
         print_table(["FIELD", "VALUE"], [(k, v) for k, v in data.items()])
-    return EXIT_OK if found else EXIT_PROBLEMS
-
-
-def _has_child(record: object, state: str) -> bool:
-    from engine.store.records import InstanceRecord
-
-    assert isinstance(record, InstanceRecord)
-    return any(s.startswith(state + ".") for s in record.snapshot.configuration)
+    return EXIT_OK

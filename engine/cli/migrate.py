@@ -4,7 +4,7 @@
 [--dry-run]``: the dry run reports what would move, what would be stranded (states without
 a mapping, or mapped to states the new version lacks) and which timers would change; the
 real run registers the new version and moves each instance in its own transaction,
-audited. Semantics in :mod:`engine.worker.migration`.
+audited. Semantics in :mod:`engine.ops.migration`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
-from engine.worker.clitools import (
+from engine.cli.tools import (
     CommandError,
     add_db,
     add_definitions,
@@ -26,7 +26,7 @@ from engine.worker.clitools import (
 )
 
 if TYPE_CHECKING:
-    from engine.worker.migration import Move
+    from engine.ops.migration import Move
 
 __all__ = ["add_parser", "run"]
 
@@ -62,9 +62,7 @@ def _run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from engine.cli.render import load_chart_reporting
-    from engine.errors import StatewiseError
-    from engine.worker.migration import Migration, move_instance
-    from engine.worker.select import Selection
+    from engine.ops.migration import Migration, migrate
 
     mapping: dict[str, str] = {}
     for item in args.map:
@@ -82,27 +80,15 @@ def _run(args: argparse.Namespace) -> int:
         raise CommandError(
             f"--definitions has no chart {args.chart!r} version {args.from_version}", EXIT_USAGE
         )
-    try:
-        migration = Migration(found[0], target, mapping)
-    except StatewiseError as exc:
-        raise CommandError(str(exc), EXIT_USAGE) from exc
-    now = datetime.now(UTC)
-    moves = []
+    migration = Migration(found[0], target, mapping)
     with opened(args) as store:
-        if not args.dry_run:
-            text = Path(args.to).read_text(encoding="utf-8")
-            store.register_chart(target.id, target.version, target.source_hash, text)
-        for summary in Selection(store, args.chart, []):
-            if summary.version != args.from_version or summary.status != "active":
-                continue
-            record = store.load(summary.id)
-            move = migration.plan(record, now)
-            if move.problem is None and not args.dry_run:
-                try:
-                    move_instance(store, record, migration, move, actor=args.actor, now=now)
-                except StatewiseError as exc:  # changed meanwhile: left for another run
-                    move.problem = f"not moved: {exc}"
-            moves.append(move)
+        moves = migrate(
+            store,
+            migration,
+            dry_run=args.dry_run,
+            actor=args.actor,
+            now=datetime.now(UTC),
+        )
     return _report(args, moves, target.version)
 
 

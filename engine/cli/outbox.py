@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, int_in
-from engine.worker.clitools import (
-    CommandError,
+from engine.cli.common import EXIT_OK, int_in
+from engine.cli.tools import (
     add_db,
     opened,
     print_json,
@@ -16,10 +15,9 @@ from engine.worker.clitools import (
 )
 
 if TYPE_CHECKING:
-    from engine.runtime import Effect
     from engine.store.records import OutboxItem
 
-__all__ = ["add_parser", "describe_effect", "run"]
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -43,43 +41,20 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.set_defaults(handler=run)
 
 
-def describe_effect(effect: Effect) -> str:
-    from engine.runtime import (
-        EventForInstance,
-        NotifyRequested,
-        SpawnRequested,
-        StartRequested,
-        TaskRequested,
-    )
-
-    if isinstance(effect, NotifyRequested):
-        return f"{effect.channel} '{effect.template}' to {', '.join(effect.recipients)}"
-    if isinstance(effect, TaskRequested):
-        return f"task {effect.task}"
-    if isinstance(effect, SpawnRequested):
-        return f"spawn {len(effect.children)} x {effect.chart}"
-    if isinstance(effect, StartRequested):
-        return f"start {effect.chart}"
-    if isinstance(effect, EventForInstance):
-        return f"event {effect.event.name} to {effect.target}"
-    return type(effect).__name__  # pragma: no cover
-
-
 def run(args: argparse.Namespace) -> int:
     return run_command("outbox", args, _run)
 
 
 def _run(args: argparse.Namespace) -> int:
+    from engine.ops.outbox import retry_all, retry_one
+
     with opened(args) as store:
         if args.retry:
-            if not store.requeue(args.retry):
-                raise CommandError(f"no dead letter with id {args.retry!r}", EXIT_PROBLEMS)
+            retry_one(store, args.retry)
             _say(args, {"retried": [args.retry]}, f"{args.retry}: pending again")
             return EXIT_OK
         if args.retry_all:
-            retried: list[str] = []
-            while batch := store.dead_letters(500):
-                retried += [i.id for i in batch if store.requeue(i.id)]
+            retried = retry_all(store)
             _say(args, {"retried": retried}, f"{len(retried)} dead letter(s) pending again")
             return EXIT_OK
         items = store.dead_letters(args.limit) if args.dead else store.pending_outbox(args.limit)
@@ -95,6 +70,8 @@ def _say(args: argparse.Namespace, data: object, text: str) -> None:
 
 
 def _list(args: argparse.Namespace, items: tuple[OutboxItem, ...]) -> None:
+    from engine.ops.outbox import describe_effect
+
     if args.json:
         print_json(
             [

@@ -12,23 +12,25 @@ performs them (this command holds no transports).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Progress
-from engine.worker.clitools import (
+from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from engine.cli.progress import Progress
+from engine.cli.tools import (
     CommandError,
     add_db,
     add_definitions,
     charts_for,
+    json_object,
     opened,
     print_json,
     run_command,
 )
 
 if TYPE_CHECKING:
+    from engine.ops.sending import Sender
     from engine.service import Engine
 
 __all__ = ["add_parser", "run"]
@@ -64,23 +66,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _data(text: str | None) -> Mapping[str, Any] | None:
-    if text is None:
-        return None
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise CommandError(f"--data is not JSON: {exc}", EXIT_USAGE) from exc
-    except RecursionError:
-        raise CommandError(
-            "--data is nested too deeply; expected a flat JSON object", EXIT_USAGE
-        ) from None
-    if not isinstance(data, dict):
-        raise CommandError("--data must be a JSON object", EXIT_USAGE)
-    return data
+    return None if text is None else json_object(text, "--data")
 
 
 def _run(args: argparse.Namespace) -> int:
-    from engine.worker.setup import deferred_engine
+    from engine.ops.instances import find_instance
+    from engine.ops.setup import deferred_engine, stored_versions
 
     bulk = args.state is not None or args.tag is not None
     if args.chart is None and (args.key or bulk):
@@ -95,84 +86,70 @@ def _run(args: argparse.Namespace) -> int:
         raise CommandError(f"expected {shape}, got {' '.join(args.target)}", EXIT_USAGE)
     event = args.target[-1]
     data = _data(args.data)
-    charts = charts_for(args)
+    charts = charts_for(args, required=False)
     with opened(args) as store:
+        # versions not in --definitions come from the files the database kept (deploy)
+        versions: list[tuple[str, int | None]] = []
+        if args.chart:
+            versions = [(args.chart, v.version) for v in store.chart_versions(args.chart)]
+        else:
+            record = find_instance(store, args.target[0])
+            versions = [(record.chart, record.version)]
+        charts += stored_versions(store, charts, versions)
         engine = deferred_engine(store, charts)
         if bulk:
-            from engine.worker.select import Selection
+            from engine.ops.select import Selection
 
             chosen = [
                 s.id for s in Selection(store, args.chart, charts, state=args.state, tag=args.tag)
             ]
             return _bulk(args, engine, chosen, event, data)
         if args.key:
-            found = store.find(args.chart, args.key)
-            if found is None:
-                raise CommandError(f"chart {args.chart!r} has no instance with key {args.key!r}")
-            iid = found.id
+            iid = find_instance(store, chart=args.chart, key=args.key).id
         else:
-            iid = args.target[0]
+            iid = find_instance(store, args.target[0]).id
         return _one(args, engine, iid, event, data)
 
 
-def _send(args: argparse.Namespace, engine: Engine, iid: str, event: str, data: Any) -> Any:
-    from engine.service.ops import send_deferred
-    from engine.store import ConcurrentUpdate
+def _sender(args: argparse.Namespace) -> Sender:
+    from engine.ops.sending import Sender
 
-    try:
-        return send_deferred(
-            engine, iid, event, data, actor=args.actor, note=args.note, roles=args.role
-        )
-    except ConcurrentUpdate:  # changed meanwhile: once more on the fresh instance
-        return send_deferred(
-            engine, iid, event, data, actor=args.actor, note=args.note, roles=args.role
-        )
+    roles = None if args.role is None else frozenset(args.role)
+    return Sender(actor=args.actor, roles=roles, note=args.note)
 
 
 def _one(args: argparse.Namespace, engine: Engine, iid: str, event: str, data: Any) -> int:
-    from engine.runtime import EventRefused
+    from engine.ops.sending import send_one
 
-    before = engine.get(iid)
-    try:
-        after = _send(args, engine, iid, event, data)
-    except EventRefused as refused:
-        reasons = [b.message for b in refused.blockers] or [str(refused)]
+    result = send_one(engine, iid, event, data, sender=_sender(args))
+    if not result.accepted:
         if args.json:
-            print_json({"id": iid, "accepted": False, "reasons": reasons})
+            print_json({"id": iid, "accepted": False, "reasons": result.reasons})
         else:
-            print(f"{iid}: {event} refused: " + "; ".join(reasons), file=sys.stderr)
+            verb = "refused" if result.status == "refused" else "failed"
+            print(f"{iid}: {event} {verb}: " + "; ".join(result.reasons), file=sys.stderr)
         return EXIT_PROBLEMS
     if args.json:
         print_json(
-            {"id": iid, "accepted": True, "from": before.leaf_states, "to": after.leaf_states}
+            {"id": iid, "accepted": True, "from": result.from_states, "to": result.to_states}
         )
     else:
-        print(f"{iid}: {event}: {', '.join(before.leaf_states)} -> {', '.join(after.leaf_states)}")
+        print(f"{iid}: {event}: {', '.join(result.from_states)} -> {', '.join(result.to_states)}")
     return EXIT_OK
 
 
 def _bulk(
     args: argparse.Namespace, engine: Engine, chosen: list[str], event: str, data: Any
 ) -> int:
-    from engine.errors import StatewiseError
-    from engine.runtime import EventRefused
+    from engine.ops.sending import send_many
 
-    accepted: list[str] = []
-    refused: list[dict[str, str]] = []
-    failed: list[dict[str, str]] = []
     total = len(chosen)
-    progress = Progress(total, f"{event}:")
-    for n, iid in enumerate(chosen, 1):
-        try:
-            _send(args, engine, iid, event, data)
-            accepted.append(iid)
-        except EventRefused as exc:
-            reason = "; ".join(b.message for b in exc.blockers) or str(exc)
-            refused.append({"id": iid, "reason": reason})
-        except StatewiseError as exc:
-            failed.append({"id": iid, "error": str(exc)})
-        progress.step(n)
-    progress.finish()
+    progress = Progress(f"{event} sent")  # a bar on a terminal, plain lines in logs
+    outcome = send_many(engine, chosen, event, data, sender=_sender(args), progress=progress)
+    progress.close()
+    accepted = [r.id for r in outcome.of("accepted")]
+    refused = [{"id": r.id, "reason": "; ".join(r.reasons)} for r in outcome.of("refused")]
+    failed = [{"id": r.id, "error": "; ".join(r.reasons)} for r in outcome.of("failed")]
     if args.json:
         print_json({"selected": total, "accepted": accepted, "refused": refused, "failed": failed})
     else:
@@ -183,4 +160,4 @@ def _bulk(
             print(f"  refused {r['id']}: {r['reason']}")
         for f in failed:
             print(f"  failed  {f['id']}: {f['error']}")
-    return EXIT_OK if not refused and not failed else EXIT_PROBLEMS
+    return EXIT_OK if outcome.ok else EXIT_PROBLEMS

@@ -2,7 +2,7 @@
 
 The worker loads the charts of ``--definitions`` (every version still in use) and the
 application's task handlers and transports (``--app module:function``, see
-:mod:`engine.worker.setup`), then works until SIGTERM or SIGINT (exit 0). See
+:mod:`engine.ops.setup`), then works until SIGTERM or SIGINT (exit 0). See
 docs/operations.md.
 """
 
@@ -16,15 +16,15 @@ import sys
 from typing import TYPE_CHECKING
 
 from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, int_in, seconds
-from engine.worker.clitools import CommandError, add_db, add_definitions, charts_for, run_command
+from engine.cli.tools import CommandError, add_db, add_definitions, charts_for, run_command
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from engine.model import Chart
+    from engine.ops.setup import App
     from engine.service import Engine
     from engine.store.sql import SqlStore
-    from engine.worker import App
 
 __all__ = ["add_parser", "run"]
 
@@ -84,11 +84,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from engine.ops.setup import SetupError, load_app
     from engine.service.ops import RetryPolicy
     from engine.service.registry import ConfigurationError
     from engine.store.sql import SchemaNotCurrent
     from engine.store.sql.driver import check_url
-    from engine.worker import SetupError, Worker, WorkerSettings, load_app
+    from engine.worker import Worker, WorkerSettings
     from engine.worker.loop import DatabaseUnavailable
 
     if not args.db:
@@ -132,19 +133,15 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _engine_factory(charts: list[Chart], app: App) -> Callable[[SqlStore], Engine]:
-    from pathlib import Path
-
+    from engine.ops.setup import default_transports
     from engine.runtime import SystemClock
     from engine.service import Engine
-    from engine.worker.setup import default_transports
 
     transports = {**default_transports(), **app.transports}
 
     def make(store: SqlStore) -> Engine:
-        for chart in charts:  # records each version's definition; a changed one is refused
-            path = Path(chart.file)
-            source = path.read_text(encoding="utf-8") if path.is_file() else None
-            store.register_chart(chart.id, chart.version, chart.source_hash, source)
+        # the Engine records each version's definition (by meaning); a used version whose
+        # meaning changed is refused (ChartVersionConflict: deploy it as a new version)
         return Engine(
             store,
             SystemClock(),

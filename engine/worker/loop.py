@@ -29,8 +29,8 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from engine.errors import StatewiseError
+from engine.ops.setup import open_store, sqlite_path
 from engine.service.ops import RetryPolicy, fire_timer, is_infrastructure, perform_outbox_item
-from engine.worker.setup import open_store, sqlite_path
 
 if TYPE_CHECKING:
     from engine.service import Engine

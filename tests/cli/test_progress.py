@@ -1,42 +1,37 @@
-"""The bulk progress display: a bar on a terminal, plain lines otherwise (engine/cli/common.py)."""
+"""Progress of long commands: a bar on a terminal, a line every few seconds otherwise."""
 
 from __future__ import annotations
 
 import io
 
-from engine.cli.common import Progress
+import pytest
+
+from engine.cli.progress import Progress
 
 
-class _Terminal(io.StringIO):
+class Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True
 
 
 def test_a_terminal_gets_a_bar_redrawn_in_place() -> None:
-    out = _Terminal()
-    progress = Progress(4, "send:", out)
-    for n in range(1, 5):
-        progress.step(n)
-    progress.finish()
-    text = out.getvalue()
-    assert text.count("\r[") == 4 and text.endswith("4/4\n")
-    assert "send:" not in text
+    out = Terminal()
+    progress = Progress("done", out, width=10)
+    progress(3, 10)
+    progress(10, 10)
+    progress.close()
+    assert out.getvalue() == "\r[###.......] 3/10 done\r[##########] 10/10 done\n"
 
 
-def test_a_log_gets_plain_lines_about_every_tenth() -> None:
+def test_a_log_gets_a_plain_line_every_few_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [100.0]
+    monkeypatch.setattr("engine.cli.progress.time.monotonic", lambda: now[0])
     out = io.StringIO()
-    progress = Progress(1000, "send:", out)
-    for n in range(1, 1001):
-        progress.step(n)
-    progress.finish()
-    lines = out.getvalue().splitlines()
-    assert "\r" not in out.getvalue()
-    assert lines == [f"send: {n}/1000" for n in range(100, 1001, 100)]
-
-
-def test_a_small_batch_reports_each_item_and_the_end() -> None:
-    out = io.StringIO()
-    progress = Progress(3, "bump:", out)
-    for n in range(1, 4):
-        progress.step(n)
-    assert out.getvalue().splitlines() == ["bump: 1/3", "bump: 2/3", "bump: 3/3"]
+    progress = Progress("instances replayed", out, every=5.0)
+    progress(100, 1000)  # within the first five seconds: nothing
+    now[0] = 106.0
+    progress(600, 1000)
+    now[0] = 107.0
+    progress(700, 1000)  # one second later: nothing
+    progress.close()
+    assert out.getvalue() == "600/1000 instances replayed\n"

@@ -160,7 +160,6 @@ CASES: list[tuple[list[str], int, str]] = [
     (["instances", "ops.reminder", "--db", "{notdb}"], 1, "not a database"),
     # send
     (["send", "x", *D], 2, "ID EVENT"),
-    (["send", "{id}", "bump", "--db", "{db}"], 2, "--definitions"),
     (["send", "nope", "bump", *D], 1, "nope"),
     (["send", "{id}", "bump", *D, "--data", "{{"], 2, "not JSON"),
     (["send", "{id}", "bump", *D, "--data", "[1]"], 2, "JSON object"),
@@ -180,6 +179,33 @@ CASES: list[tuple[list[str], int, str]] = [
     (["force", "{id}", "nowhere", "--reason", "r", "--actor", "a", *D], 1, "nowhere"),
     (["force", "{id}", "approved", "--actor", "a", *D], 2, "--reason"),
     (["force", "{id}", "approved", "--reason", " ", "--actor", "a", *D], 2, "reason"),
+    # init, schema, lsp
+    (["init", "{bin}/project"], 1, "cannot write"),
+    (["schema", "-o", "{empty}"], 1, "is a directory"),
+    (["lsp", "--bogus"], 2, "unrecognized arguments"),
+    # start, explain
+    (["start", "no.such.chart", "--db", "{db}"], 1, "no chart"),
+    (["start", "ops.reminder", *D, "--context", "{{"], 2, "not JSON"),
+    (["start", "ops.reminder", *D, "--context", '{{"email": {deep}}}'], 2, "nested"),
+    (["start", "ops.reminder", *D, "--context", '{{"email": 1}}'], 1, "bad context"),
+    (["start", "ops.reminder", "--db", "sqlite://"], 2, "in-memory"),
+    (["explain", "nope", "bump", "--db", "{db}"], 1, "nope"),
+    (["explain", "{id}", "bump", "--db", "{db}", "--data", '{{"deep": {deep}}}'], 2, "nested"),
+    (["explain", "x", "bump", "--db", "http://example.com"], 2, "http"),
+    # serve, users, tokens
+    (["serve", "--db", "{db}"], 2, "no charts"),
+    (["users", "add", "--db", "{db}"], 2, "required"),
+    (["users", "list", "--db", "{notdb}"], 1, "not a database"),
+    (["tokens", "list", "--db", "{notdb}"], 1, "not a database"),
+    (["tokens", "revoke", "nope", "--db", "{db}"], 1, "no active token"),
+    # replay, deploy, versions
+    (["replay", "--db", "{db}"], 2, "required"),
+    (["replay", "{chart}", "--db", "{notdb}"], 1, "not a database"),
+    (["deploy", "{missing}", "--db", "{db}"], 2, "no such folder"),
+    (["deploy", "{empty}", "--db", "{db}"], 2, "no charts"),
+    (["deploy", "{defs}", "--db", "http://example.com"], 2, "http"),
+    (["versions", "nope", "--db", "{db}"], 1, "no registered version"),
+    (["versions", "nope", "--db", "{notdb}"], 1, "not a database"),
     # migrate
     (
         ["migrate", *D, "--chart", "ops.reminder", "--from-version", "1", "--to", "{missing}"],
