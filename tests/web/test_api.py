@@ -223,3 +223,23 @@ def test_a_webhook_with_a_repeated_key_is_applied_once(served: Served, by_key: b
     two = c.post(path, json=wrong, headers=refused_headers)
     assert one.status_code == two.status_code == 422
     assert one.json() == two.json()
+
+
+def test_hostile_input_over_http_is_refused_and_changes_nothing(served: Served) -> None:
+    """The API admits events as the library does (internal names, undeclared or oversized
+    data are refused; issue 8) and a body nested past the JSON parser is a 400, not a 500."""
+    c, h = served.client, served.api()
+    oid = served.shop.waiting[0]
+    before = c.get(f"/api/v1/instances/{oid}/history", headers=h).json()
+    deep = b'{"event": "evt.payment.confirmed", "data": ' + b"[" * 60_000 + b"]" * 60_000 + b"}"
+    _problem(c.post(f"/api/v1/instances/{oid}/events", content=deep,
+                    headers={**h, "content-type": "application/json"}), 400, "bad_request")  # fmt: skip
+    for event in ("after.order.status.open.placed.waiting.0", "done.invoke.authorize_payment"):
+        body = _problem(c.post(f"/api/v1/instances/{oid}/events", json={"event": event},
+                               headers=h), 422, "refused")  # fmt: skip
+        assert any("outside" in r or "no call of it is waiting" in r for r in body["reasons"])
+    body = _problem(c.post(f"/api/v1/instances/{oid}/events",
+                           json={"event": "evt.payment.confirmed", "data": {"x": 1}},
+                           headers=h), 422, "refused")  # fmt: skip
+    assert any("takes no data" in r for r in body["reasons"]), body
+    assert c.get(f"/api/v1/instances/{oid}/history", headers=h).json() == before
