@@ -12,17 +12,18 @@ performs them (this command holds no transports).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from engine.cli.progress import Progress
 from engine.cli.tools import (
     CommandError,
     add_db,
     add_definitions,
     charts_for,
+    json_object,
     opened,
     print_json,
     run_command,
@@ -65,15 +66,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _data(text: str | None) -> Mapping[str, Any] | None:
-    if text is None:
-        return None
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise CommandError(f"--data is not JSON: {exc}", EXIT_USAGE) from exc
-    if not isinstance(data, dict):
-        raise CommandError("--data must be a JSON object", EXIT_USAGE)
-    return data
+    return None if text is None else json_object(text, "--data")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -151,9 +144,9 @@ def _bulk(
     from engine.ops.sending import send_many
 
     total = len(chosen)
-    outcome = send_many(engine, chosen, event, data, sender=_sender(args), progress=_progress)
-    if total:
-        print(file=sys.stderr)
+    progress = Progress(f"{event} sent")  # a bar on a terminal, plain lines in logs
+    outcome = send_many(engine, chosen, event, data, sender=_sender(args), progress=progress)
+    progress.close()
     accepted = [r.id for r in outcome.of("accepted")]
     refused = [{"id": r.id, "reason": "; ".join(r.reasons)} for r in outcome.of("refused")]
     failed = [{"id": r.id, "error": "; ".join(r.reasons)} for r in outcome.of("failed")]
@@ -168,9 +161,3 @@ def _bulk(
         for f in failed:
             print(f"  failed  {f['id']}: {f['error']}")
     return EXIT_OK if outcome.ok else EXIT_PROBLEMS
-
-
-def _progress(done: int, total: int, width: int = 30) -> None:
-    filled = width * done // total if total else width
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-    sys.stderr.flush()

@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 #: the schema revision this version of statewise reads and writes
-HEAD = "v0004_versions"
+HEAD = "v0007_task_calls"
 #: the Alembic migrations shipped inside the package
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "statewise_alembic_version"

@@ -40,7 +40,7 @@ from engine.store.sql.console import ConsoleQueries
 from engine.store.sql.driver import Driver, Stmt, make_engine
 from engine.store.sql.errors import DatabaseError, SchemaNotCurrent
 from engine.store.sql.queues import Operations
-from engine.store.sql.rows import EMPTY_JSON, Rows
+from engine.store.sql.rows import EMPTY_JSON, Rows, calls_json
 from engine.store.sql.statements import Statements
 from engine.store.sql.trails import Trails
 from engine.store.sql.versions import ChartVersions
@@ -128,6 +128,12 @@ class SqlStore(Operations, ConsoleQueries, Trails, ChartVersions):
     def close(self) -> None:
         """Close every connection the store opened."""
         self._db.close()
+
+    def check_writable(self) -> None:
+        """Raise ``DatabaseError`` unless this store can write (a read-only file, replica or
+        transaction fails here, before any work is claimed): a write that changes nothing."""
+        probe = f"UPDATE {schema.VERSION_TABLE} SET version_num = version_num"
+        self._db.transaction([(probe, ())])
 
     def __enter__(self) -> SqlStore:
         return self
@@ -245,6 +251,7 @@ class SqlStore(Operations, ConsoleQueries, Trails, ChartVersions):
             ctx,
             EMPTY_JSON if not history else dumps(to_json(history)),
             EMPTY_JSON if not timers else dumps(to_json(timers)),
+            calls_json(snapshot.calls),
             snapshot.done,
             status,
             version,
