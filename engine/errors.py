@@ -7,6 +7,7 @@ on the first problem: they return :class:`Diagnostic` values, and
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from engine.source import Span
 
 __all__ = [
+    "SKIPPED_CHECKS",
     "DefinitionError",
     "Diagnostic",
     "EvaluationError",
@@ -21,6 +23,15 @@ __all__ = [
     "Severity",
     "StatewiseError",
 ]
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 80
+_REPR.maxlong = 40
+
+#: Notes that a stage of checks did not run because of earlier errors (W320: nothing after
+#: the schema; W410: the graph checks). They sort after a file's other diagnostics.
+SKIPPED_CHECKS = frozenset({"W320", "W410"})
 
 
 class Severity(StrEnum):
@@ -46,10 +57,12 @@ class Diagnostic:
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
 
-    def sort_key(self) -> tuple[str, int, int, str]:
+    def sort_key(self) -> tuple[str, int, int, int, str]:
+        """By file, then position; a note that checks did not run comes last in its file."""
+        last = 1 if self.code in SKIPPED_CHECKS else 0
         if self.span is None:
-            return ("", 0, 0, self.code)
-        return (self.span.file, self.span.line, self.span.col, self.code)
+            return ("", last, 0, 0, self.code)
+        return (self.span.file, last, self.span.line, self.span.col, self.code)
 
     def format(self) -> str:
         """``FILE:LINE:COL: CODE message (at path)``, the text format of ``validate``."""
@@ -84,6 +97,14 @@ class ExpressionError(StatewiseError):
         super().__init__(diagnostic.format())
 
 
+def _short(value: Any) -> str:
+    """A value as a message shows it: long texts, lists and numbers shortened."""
+    try:
+        return _REPR.repr(value)
+    except ValueError:  # an integer too long to print
+        return "<a very long number>"
+
+
 class EvaluationError(StatewiseError):
     """An expression failed while it ran (a missing optional value, a division by zero).
 
@@ -94,6 +115,6 @@ class EvaluationError(StatewiseError):
         self.expression = expression
         self.reason = reason
         self.values = dict(values or {})
-        seen = ", ".join(f"{k}={v!r}" for k, v in self.values.items())
+        seen = ", ".join(f"{k}={_short(v)}" for k, v in self.values.items())
         suffix = f" (values: {seen})" if seen else ""
         super().__init__(f"cannot evaluate `{expression}`: {reason}{suffix}")

@@ -148,6 +148,8 @@ class _Builder:
             ("penwidth", f"{mark.penwidth:g}" if mark.penwidth is not None else None),
             ("style", mark.style),
             ("fontcolor", mark.fontcolor),
+            ("URL", mark.url),
+            ("target", "_top" if mark.url else None),
         ):
             if value:
                 attrs[key] = value

@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 
 from engine.cli.common import EXIT_OK
-from engine.cli.tools import add_db, opened, print_json, print_table, run_command
+from engine.cli.tools import (
+    add_db,
+    add_instance,
+    instance_of,
+    opened,
+    print_json,
+    print_table,
+    run_command,
+)
 
 __all__ = ["add_parser", "run"]
 
@@ -14,10 +22,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p = sub.add_parser(
         "history",
         help="an instance's audit trail",
-        description="Every step, note and forced change of instance ID, oldest first. "
+        description="Every step, note and forced change of instance ID (or the instance of "
+        "--chart with --key), oldest first. "
         "--json prints records that 'statewise render --history FILE' reads.",
     )
-    p.add_argument("id", metavar="ID", help="the instance id")
+    add_instance(p)
     add_db(p)
     p.add_argument("--json", action="store_true", help="JSON for tools")
     p.set_defaults(handler=run)
@@ -29,10 +38,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from engine.ops.history import audit_entry
-    from engine.ops.instances import find_instance
 
     with opened(args) as store:
-        records = store.history(find_instance(store, args.id).id)
+        records = store.history(instance_of(args, store).id)
     if args.json:
         print_json([audit_entry(r) for r in records])
         return EXIT_OK

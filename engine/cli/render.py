@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,7 +22,15 @@ if TYPE_CHECKING:
     from engine.model import Chart
     from renderers import Decorations, Diagram
 
-__all__ = ["add_parser", "format_for", "load_chart_reporting", "require_dot", "run", "write_output"]
+__all__ = [
+    "add_parser",
+    "format_for",
+    "load_chart_reporting",
+    "output_problem",
+    "require_dot",
+    "run",
+    "write_output",
+]
 
 _SUFFIX_FORMATS = {
     ".svg": "svg",
@@ -64,9 +73,17 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         metavar="FILE",
         help="overlay a heat map: a JSON list of record lists (or an object of them), one per instance",
     )
-    r.add_argument("--instance", metavar="ID", help="overlay a stored instance (needs --db)")
     r.add_argument(
-        "--db", metavar="URL", help="the database holding the instance (with --instance)"
+        "--instance", metavar="ID", help="overlay a stored instance (in --db / $STATEWISE_DB)"
+    )
+    r.add_argument(
+        "--key", metavar="K", help="overlay the stored instance of this chart with business key K"
+    )
+    r.add_argument(
+        "--db",
+        metavar="URL",
+        default=os.environ.get("STATEWISE_DB"),
+        help="the database holding the instance (default: $STATEWISE_DB)",
     )
     r.set_defaults(handler=run)
 
@@ -109,9 +126,25 @@ def require_dot(fmt: str) -> bool:
     return True
 
 
+def output_problem(output: str | None) -> str | None:
+    """Why ``-o FILE`` cannot be written (checked before any work), or None."""
+    if not output:
+        return None
+    path = Path(output)
+    if path.is_dir():
+        return f"-o {output} is a folder; expected a file name"
+    if not path.parent.is_dir():
+        return f"-o {output}: no such folder {path.parent}"
+    return None
+
+
 def write_output(data: bytes, fmt: str, output: str | None) -> int:
     if output:
-        Path(output).write_bytes(data)
+        try:
+            Path(output).write_bytes(data)
+        except OSError as exc:
+            print(f"statewise: error: cannot write {output}: {exc.strerror}", file=sys.stderr)
+            return EXIT_USAGE
         return EXIT_OK
     if fmt in _BINARY and sys.stdout.isatty():
         print(
@@ -138,11 +171,15 @@ def _overlay(args: argparse.Namespace, diagram: Diagram) -> Decorations | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.db or args.instance:  # a stored instance: its audit trail from the SQL store
+    if args.instance or args.key:  # a stored instance: its audit trail from the SQL store
         from engine.cli.render_instance import render_instance
 
         return render_instance(args)
     fmt = format_for(args.format, args.output)
+    problem = output_problem(args.output)
+    if problem is not None:
+        print(f"statewise: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     if args.history and args.heatmap:
         print("statewise: error: use --history or --heatmap, not both", file=sys.stderr)
         return EXIT_USAGE

@@ -12,17 +12,18 @@ performs them (this command holds no transports).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from engine.cli.progress import Progress
 from engine.cli.tools import (
     CommandError,
     add_db,
     add_definitions,
     charts_for,
+    json_object,
     opened,
     print_json,
     run_command,
@@ -65,20 +66,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _data(text: str | None) -> Mapping[str, Any] | None:
-    if text is None:
-        return None
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise CommandError(f"--data is not JSON: {exc}", EXIT_USAGE) from exc
-    if not isinstance(data, dict):
-        raise CommandError("--data must be a JSON object", EXIT_USAGE)
-    return data
+    return None if text is None else json_object(text, "--data")
 
 
 def _run(args: argparse.Namespace) -> int:
     from engine.ops.instances import find_instance
-    from engine.ops.setup import deferred_engine
+    from engine.ops.setup import deferred_engine, stored_versions
 
     bulk = args.state is not None or args.tag is not None
     if args.chart is None and (args.key or bulk):
@@ -93,8 +86,16 @@ def _run(args: argparse.Namespace) -> int:
         raise CommandError(f"expected {shape}, got {' '.join(args.target)}", EXIT_USAGE)
     event = args.target[-1]
     data = _data(args.data)
-    charts = charts_for(args)
+    charts = charts_for(args, required=False)
     with opened(args) as store:
+        # versions not in --definitions come from the files the database kept (deploy)
+        versions: list[tuple[str, int | None]] = []
+        if args.chart:
+            versions = [(args.chart, v.version) for v in store.chart_versions(args.chart)]
+        else:
+            record = find_instance(store, args.target[0])
+            versions = [(record.chart, record.version)]
+        charts += stored_versions(store, charts, versions)
         engine = deferred_engine(store, charts)
         if bulk:
             from engine.ops.select import Selection
@@ -143,9 +144,9 @@ def _bulk(
     from engine.ops.sending import send_many
 
     total = len(chosen)
-    outcome = send_many(engine, chosen, event, data, sender=_sender(args), progress=_progress)
-    if total:
-        print(file=sys.stderr)
+    progress = Progress(f"{event} sent")  # a bar on a terminal, plain lines in logs
+    outcome = send_many(engine, chosen, event, data, sender=_sender(args), progress=progress)
+    progress.close()
     accepted = [r.id for r in outcome.of("accepted")]
     refused = [{"id": r.id, "reason": "; ".join(r.reasons)} for r in outcome.of("refused")]
     failed = [{"id": r.id, "error": "; ".join(r.reasons)} for r in outcome.of("failed")]
@@ -160,9 +161,3 @@ def _bulk(
         for f in failed:
             print(f"  failed  {f['id']}: {f['error']}")
     return EXIT_OK if outcome.ok else EXIT_PROBLEMS
-
-
-def _progress(done: int, total: int, width: int = 30) -> None:
-    filled = width * done // total if total else width
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-    sys.stderr.flush()

@@ -19,8 +19,9 @@ from engine.flows import flow_path
 
 if TYPE_CHECKING:
     from engine.errors import Diagnostic
+    from engine.model import Chart
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "github_data", "github_property", "run"]
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -46,11 +47,17 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="stop after this stage (default: all checks)",
     )
     v.add_argument("--no-source", action="store_true", help="do not print the source excerpt")
+    v.add_argument(
+        "--db",
+        metavar="URL",
+        help="also compare each chart with the versions in this database: a changed meaning "
+        "under a version the database has is E600 (or W600 when no instance uses it)",
+    )
     v.set_defaults(handler=run)
 
 
 def _print_json(diagnostics: list[Diagnostic], files: int) -> None:
-    import json
+    from engine.jsonvalues import dumps
 
     rows = [
         {
@@ -66,26 +73,52 @@ def _print_json(diagnostics: list[Diagnostic], files: int) -> None:
         }
         for d in diagnostics
     ]
-    json.dump({"files": files, "diagnostics": rows}, sys.stdout, indent=2)
-    print()
+    print(dumps({"files": files, "diagnostics": rows}))
+
+
+def github_data(text: str) -> str:
+    """A workflow command's message: ``%``, CR and LF escaped (GitHub's toolkit rules)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def github_property(text: str) -> str:
+    """A workflow command's property value: also ``:`` and ``,``, which end a property."""
+    return github_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def _print_github(diagnostics: list[Diagnostic]) -> None:
-    def esc(s: str) -> str:
-        return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
     for d in diagnostics:
         level = "error" if d.is_error else "warning"
-        where = ""
+        props = []
         if d.span:
-            where = (
-                f" file={esc(d.span.file)},line={d.span.line},col={d.span.col},"
-                f"endLine={d.span.end_line},endColumn={d.span.end_col},"
-            )
-        else:
-            where = " "
+            props += [
+                f"file={github_property(d.span.file)}",
+                f"line={d.span.line}",
+                f"col={d.span.col}",
+                f"endLine={d.span.end_line}",
+                f"endColumn={d.span.end_col}",
+            ]
+        props.append(f"title={github_property(d.code)}")
         msg = d.message + (f" (at {d.path})" if d.path else "")
-        print(f"::{level}{where}title={d.code}::{esc(msg)}")
+        print(f"::{level} {','.join(props)}::{github_data(msg)}")
+
+
+def _against_store(url: str, charts: list[Chart]) -> list[Diagnostic] | int:
+    """E600/W600 from the database at ``url``, or the exit code after saying why it cannot
+    be read (2: a URL statewise cannot use; 1: the database is away or not upgraded)."""
+    from engine.cli.tools import CommandError, opened
+    from engine.errors import StatewiseError
+    from engine.ops.versions import check_against_store
+
+    try:
+        with opened(argparse.Namespace(db=url)) as store:
+            return check_against_store(store, charts)
+    except CommandError as exc:
+        print(f"statewise validate: {exc}", file=sys.stderr)
+        return exc.code
+    except StatewiseError as exc:
+        print(f"statewise validate: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
 
 
 def run(args: argparse.Namespace) -> int:
@@ -104,6 +137,11 @@ def run(args: argparse.Namespace) -> int:
             charts.append(result.chart)
     if args.stage == "all":
         diagnostics.extend(check_references(charts))
+    if args.db:
+        found = _against_store(args.db, charts)
+        if isinstance(found, int):
+            return found
+        diagnostics.extend(found)
     diagnostics.sort(key=lambda d: d.sort_key())
     errors = sum(1 for d in diagnostics if d.is_error)
     warnings = len(diagnostics) - errors

@@ -15,7 +15,7 @@ import socket
 import sys
 from typing import TYPE_CHECKING
 
-from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, int_in, seconds
 from engine.cli.tools import CommandError, add_db, add_definitions, charts_for, run_command
 
 if TYPE_CHECKING:
@@ -44,20 +44,30 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--app", metavar="MODULE:FUNCTION", help="returns {tasks, transports, functions}"
     )
     p.add_argument("--owner", help="this worker's name in leases (default: host:pid)")
-    p.add_argument("--batch", type=int, default=50, metavar="N", help="claims per pass (50)")
-    p.add_argument("--poll", type=float, default=1.0, metavar="SECONDS", help="idle pause (1)")
     p.add_argument(
-        "--max-attempts", type=int, default=8, metavar="N", help="attempts before a dead letter (8)"
+        "--batch", type=int_in(1, 10_000), default=50, metavar="N", help="claims per pass (50)"
+    )
+    p.add_argument("--poll", type=seconds(), default=1.0, metavar="SECONDS", help="idle pause (1)")
+    p.add_argument(
+        "--max-attempts",
+        type=int_in(1, 1000),
+        default=8,
+        metavar="N",
+        help="attempts before a dead letter (8)",
     )
     p.add_argument(
-        "--backoff", type=float, default=2.0, metavar="SECONDS", help="first retry delay (2)"
+        "--backoff",
+        type=seconds(zero=True),
+        default=2.0,
+        metavar="SECONDS",
+        help="first retry delay (2)",
     )
     p.add_argument(
-        "--lease", type=float, default=300.0, metavar="SECONDS", help="claim lease (300)"
+        "--lease", type=seconds(), default=300.0, metavar="SECONDS", help="claim lease (300)"
     )
     p.add_argument(
         "--grace",
-        type=float,
+        type=seconds(zero=True),
         default=30.0,
         metavar="SECONDS",
         help="how old a pending outbox item must be before the worker takes it over (30)",
@@ -78,12 +88,16 @@ def _run(args: argparse.Namespace) -> int:
     from engine.service.ops import RetryPolicy
     from engine.service.registry import ConfigurationError
     from engine.store.sql import SchemaNotCurrent
+    from engine.store.sql.driver import check_url
     from engine.worker import Worker, WorkerSettings
+    from engine.worker.loop import DatabaseUnavailable
 
     if not args.db:
         raise CommandError("no database; pass --db URL or set STATEWISE_DB", EXIT_USAGE)
-    if args.batch < 1 or args.poll <= 0 or args.lease <= 0:
-        raise CommandError("--batch, --poll and --lease must be positive", EXIT_USAGE)
+    try:
+        check_url(args.db)
+    except ValueError as exc:
+        raise CommandError(str(exc), EXIT_USAGE) from exc
     try:
         policy = RetryPolicy(args.max_attempts, args.backoff, grace=args.grace)
         app = load_app(args.app, args.db)
@@ -112,15 +126,13 @@ def _run(args: argparse.Namespace) -> int:
             "tasks/transports from --app module:function; see docs/operations.md)"
         )
         raise CommandError(f"{exc}{hint}", EXIT_USAGE) from exc
-    except (SchemaNotCurrent, SetupError) as exc:
+    except (SchemaNotCurrent, SetupError, DatabaseUnavailable) as exc:
         raise CommandError(str(exc), EXIT_PROBLEMS) from exc
     logging.getLogger("statewise.worker").info("worker %s stopped: %s", owner, stats)
     return EXIT_OK
 
 
 def _engine_factory(charts: list[Chart], app: App) -> Callable[[SqlStore], Engine]:
-    from pathlib import Path
-
     from engine.ops.setup import default_transports
     from engine.runtime import SystemClock
     from engine.service import Engine
@@ -128,10 +140,8 @@ def _engine_factory(charts: list[Chart], app: App) -> Callable[[SqlStore], Engin
     transports = {**default_transports(), **app.transports}
 
     def make(store: SqlStore) -> Engine:
-        for chart in charts:  # records each version's definition; a changed one is refused
-            path = Path(chart.file)
-            source = path.read_text(encoding="utf-8") if path.is_file() else None
-            store.register_chart(chart.id, chart.version, chart.source_hash, source)
+        # the Engine records each version's definition (by meaning); a used version whose
+        # meaning changed is refused (ChartVersionConflict: deploy it as a new version)
         return Engine(
             store,
             app.clock or SystemClock(),

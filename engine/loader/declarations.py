@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from engine.errors import Diagnostic, Severity
 from engine.expr.types import (
+    ANY,
     PRIMITIVES,
     STRING,
     EnumType,
@@ -21,6 +22,7 @@ from engine.expr.types import (
     Type,
 )
 from engine.expr.values import coerce
+from engine.loader.files import MAX_TEMPLATE_BYTES, FileRefused, confine, read_text
 from engine.loader.yaml_source import Document, Pointer, format_path
 from engine.model import Calendar, EventDecl, EventSource, TaskDecl, TemplateDecl
 
@@ -40,9 +42,15 @@ class Declarations:
 
 
 class _Builder:
-    def __init__(self, doc: Document, diagnostics: list[Diagnostic]) -> None:
+    def __init__(
+        self,
+        doc: Document,
+        diagnostics: list[Diagnostic],
+        loose: frozenset[Pointer] = frozenset(),
+    ) -> None:
         self.doc = doc
         self.diagnostics = diagnostics
+        self.loose = loose
 
     def error(self, code: str, message: str, path: Pointer, *, key: bool = False) -> None:
         self.diagnostics.append(
@@ -52,7 +60,13 @@ class _Builder:
         )
 
     def type_of(self, decl: Any, path: Pointer) -> tuple[Type, bool, Any]:
-        """(type, has_default, default value) of one declaration; errors are reported."""
+        """(type, has_default, default value) of one declaration; errors are reported.
+
+        A declaration left out for breaking the schema (``loose``) has an unknown type, so
+        the expressions using it are still checked, without follow-on errors.
+        """
+        if path in self.loose:
+            return ANY, False, None
         if isinstance(decl, str):
             prim = PRIMITIVES.get(decl)
             if prim is None:
@@ -69,7 +83,7 @@ class _Builder:
             t = PRIMITIVES[kind]
         elif kind == "enum":
             values = decl.get("values") or []
-            t = EnumType(tuple(str(v) for v in values))
+            t = EnumType(tuple(str(v) for v in values if v is not None))
             if len(set(t.values)) != len(t.values):
                 self.error(
                     "E307", "enum values repeat; expected each value once", (*path, "values")
@@ -149,20 +163,7 @@ class _Builder:
             body = decl.get("body")
             body_file = decl.get("body_file")
             if body_file is not None:
-                loc = self.doc.loc((*path, "body_file"))
-                base = Path(loc.span.file if loc else self.doc.file).parent
-                target = base / str(body_file)
-                try:
-                    body = target.read_text(encoding="utf-8")
-                except OSError:
-                    self.error(
-                        "E501",
-                        f"template file '{body_file}' not found (looked for {target}); "
-                        "expected a path relative to the file that names it",
-                        (*path, "body_file"),
-                    )
-                    body = ""
-                body_file = str(target)
+                body, body_file = self._body_file(str(body_file), (*path, "body_file"))
             body_text = str(body or "")
             body_origin: tuple[str, tuple[tuple[int, int], ...]] | None
             if body_file is not None:
@@ -183,6 +184,30 @@ class _Builder:
                 span=self.doc.span(path, key=True),
             )
         return out
+
+    def _body_file(self, ref: str, path: Pointer) -> tuple[str, str]:
+        """(text, resolved path) of a template's ``body_file``; problems are reported at the
+        ``body_file`` key and never quote the file (see :mod:`engine.loader.files`)."""
+        loc = self.doc.loc(path)
+        base = Path(loc.span.file if loc else self.doc.file).parent
+        try:
+            target = confine(ref, base, self.doc.folder())
+        except FileRefused as refused:
+            self.error(refused.code, f"body_file: {refused.reason}", path)
+            return "", ref
+        if not target.exists():
+            self.error(
+                "E501",
+                f"template file '{ref}' not found (looked for {target}); "
+                "expected a path relative to the file that names it",
+                path,
+            )
+            return "", str(target)
+        try:
+            return read_text(target, limit=MAX_TEMPLATE_BYTES), str(target)
+        except FileRefused as refused:
+            self.error(refused.code, f"body_file: {refused.reason}", path)
+            return "", str(target)
 
     def _origin(self, path: Pointer, text: str) -> tuple[str, tuple[tuple[int, int], ...]] | None:
         """Where each line of a scalar's value starts in the file."""
@@ -217,6 +242,8 @@ class _Builder:
                 )
             holidays = set()
             for i, h in enumerate(decl.get("holidays") or []):
+                if h is None:
+                    continue  # left out: it broke the schema
                 try:
                     holidays.add(dt.date.fromisoformat(str(h)))
                 except ValueError:
@@ -250,8 +277,10 @@ def build_record(
     return _Builder(doc, diagnostics).record(fields, path)
 
 
-def build_declarations(doc: Document, diagnostics: list[Diagnostic]) -> Declarations:
-    b = _Builder(doc, diagnostics)
+def build_declarations(
+    doc: Document, diagnostics: list[Diagnostic], loose: frozenset[Pointer] = frozenset()
+) -> Declarations:
+    b = _Builder(doc, diagnostics, loose)
     context, defaults = b.context()
     return Declarations(
         context=context,

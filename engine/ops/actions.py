@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+
+from engine.jsonvalues import plain
 
 if TYPE_CHECKING:
     from engine.runtime import Blocker, Explanation
     from engine.service import Engine
 
-__all__ = ["ActionView", "actions_for", "explain", "explanation_data"]
+__all__ = ["ActionView", "actions_for", "explain", "explanation", "explanation_data"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,18 +75,6 @@ def _join(a: ActionView, b: ActionView) -> ActionView:
     return ActionView(a.event, a.label, a.description, a.roles, a.note_required, False, reasons)
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | frozenset | set):
-        return [_plain(v) for v in value]
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
-
-
 def _blocker(b: Blocker) -> dict[str, Any]:
     return {
         "code": b.code,
@@ -100,6 +89,7 @@ def explanation_data(found: Explanation) -> dict[str, Any]:
         "event": found.event,
         "accepted": found.accepted,
         "ignored": found.ignored,
+        "text": str(found),
         "blockers": [_blocker(b) for b in found.blockers],
         "candidates": [
             {
@@ -111,7 +101,7 @@ def explanation_data(found: Explanation) -> dict[str, Any]:
                         "text": k.text,
                         "passed": k.passed,
                         "error": None if isinstance(k.result, bool) else str(k.result),
-                        "values": _plain(k.values),
+                        "values": plain(k.values),
                     }
                     for k in c.clauses
                 ],
@@ -120,6 +110,21 @@ def explanation_data(found: Explanation) -> dict[str, Any]:
             for c in found.candidates
         ],
     }
+
+
+def explanation(
+    engine: Engine,
+    instance_id: str,
+    event: str,
+    data: Mapping[str, Any] | None = None,
+    *,
+    roles: Iterable[str] | None = None,
+    actor: str | None = None,
+    note: str | None = None,
+) -> Explanation:
+    """What ``event`` would do to the instance now; ``str()`` of it is the text people read
+    (``statewise explain``), :func:`explanation_data` the data tools read."""
+    return engine.explain(instance_id, event, data, roles=roles, actor=actor, note=note)
 
 
 def explain(
@@ -132,5 +137,4 @@ def explain(
     note: str | None = None,
 ) -> dict[str, Any]:
     """Why ``event`` would (not) be taken now, with every guard clause and its values."""
-    found = engine.explain(instance_id, event, data, roles=roles, note=note)
-    return explanation_data(found)
+    return explanation_data(explanation(engine, instance_id, event, data, roles=roles, note=note))

@@ -167,7 +167,7 @@ class Migration:
             else:
                 cancelled.append(tid)
         history = {h: v for h, v in before.history.items() if h in self.new.states}
-        base = Snapshot(config, context, history, kept, False)
+        base = Snapshot(config, context, history, kept, False, before.calls)
         info = InstanceInfo(record.id, record.key, self.new.id, self.new.version, record.parent)
         run = Run(tables, base, config, None, now, info)
         for sid in sorted(config, key=lambda s: self.new.states[s].order):
@@ -179,7 +179,8 @@ class Migration:
         move.cancelled = tuple(sorted(cancelled))
         move.started = tuple(sorted(set(run.timers) - set(kept)))
         done = any(self.new.top_level_final(s) for s in config)
-        return Snapshot(config, context, history, {} if done else dict(run.timers), done)
+        timers = {} if done else dict(run.timers)
+        return Snapshot(config, context, history, timers, done, before.calls)
 
 
 def move_instance(
@@ -227,21 +228,22 @@ def migrate(
     store: SqlStore,
     migration: Migration,
     *,
-    source: str | None,
     dry_run: bool,
     actor: str,
     now: datetime,
 ) -> list[Move]:
     """Plan (and unless ``dry_run``, save) the move of every active instance on the old
-    version, each in its own transaction. The new version is registered first (``source``
-    is its text, kept with the version). Returns every planned move; a move whose
+    version, each in its own transaction. The new version is registered first (with its
+    meaning and files). Returns every planned move; a move whose
     ``problem`` is set was not made (stranded, or changed meanwhile).
     """
     from engine.ops.select import Selection
 
     old, new = migration.old, migration.new
     if not dry_run:
-        store.register_chart(new.id, new.version, new.source_hash, source)
+        from engine.service.versions import record_version
+
+        record_version(store, new)
     moves: list[Move] = []
     for summary in Selection(store, old.id, []):
         if summary.version != old.version or summary.status != "active":

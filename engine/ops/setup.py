@@ -48,6 +48,7 @@ __all__ = [
     "load_definitions",
     "open_store",
     "sqlite_path",
+    "stored_versions",
 ]
 
 
@@ -85,7 +86,10 @@ def load_app(spec: str | None, db: str | None = None) -> App:
         factory: Callable[..., Any] = getattr(import_module(module_name), attr)
     except (ImportError, AttributeError) as exc:
         raise SetupError(f"--app {spec!r}: cannot import it: {exc}") from exc
-    made = factory(db) if _takes_argument(factory) else factory()
+    try:
+        made = factory(db) if _takes_argument(factory) else factory()
+    except Exception as exc:  # the application's own failure: say so, no traceback
+        raise SetupError(f"--app {spec!r} failed: {type(exc).__name__}: {exc}") from exc
     if not isinstance(made, Mapping):
         raise SetupError(f"--app {spec!r} returned {type(made).__name__}, not a mapping")
     unknown = sorted(set(made) - {"tasks", "transports", "functions", "clock"})
@@ -164,6 +168,34 @@ def load_definitions(folder: str | Path, functions: FunctionRegistry | None = No
         assert result.chart is not None
         charts.append(result.chart)
     return charts
+
+
+def stored_versions(
+    store: Any,
+    charts: list[Chart],
+    wanted: list[tuple[str, int | None]],
+    functions: FunctionRegistry | None = None,
+) -> list[Chart]:
+    """The chart versions in ``wanted`` (``None``: the latest) that ``charts`` lack, loaded
+    from the files the store kept (:mod:`engine.loader.bundle`), so a command can act on an
+    instance, or start one, without the definitions folder. A version whose files were not
+    kept is left out (the engine then says it is not registered)."""
+    from engine.service.versions import stored_chart
+
+    have = {(c.id, c.version) for c in charts} | {(c.id, None) for c in charts}
+    out: list[Chart] = []
+    for chart_id, version in wanted:
+        if (chart_id, version) in have:
+            continue
+        if version is None:
+            found = store.chart_versions(chart_id)
+            if not found:
+                continue
+            version = found[-1].version
+        chart = stored_chart(store, chart_id, version, functions)
+        if chart is not None:
+            out.append(chart)
+    return out
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -22,6 +22,7 @@ from engine.model import (
     Action,
     Assign,
     Cancel,
+    Chart,
     Expression,
     If,
     Log,
@@ -40,12 +41,12 @@ from engine.runtime.effects import (
     SpawnRequested,
     StartRequested,
 )
-from engine.runtime.errors import ActionFailed
+from engine.runtime.errors import ActionFailed, RuleBroken
 from engine.runtime.run import Run
 from engine.runtime.tables import ActionFn, ScopeFn
 from engine.runtime.values import EMPTY, Event, PendingTimer
 
-__all__ = ["compile_actions", "evaluate_data", "scope_actions"]
+__all__ = ["check_rules", "compile_actions", "evaluate_data", "scope_actions"]
 
 DataSpec = tuple[tuple[str, Expression], ...]
 
@@ -225,7 +226,18 @@ def _send(action: Send) -> Callable[[Run], None]:
                 )
             if wait > timedelta(0):
                 due = run.now + wait
-        timer_id = send_id or run.free_timer_id(f"send.{name}")
+        if send_id is None:
+            timer_id = run.free_timer_id(f"send.{name}")
+        else:
+            timer_id = send_id
+            pending = run.timers.get(send_id)
+            if pending is not None:  # a restart: the later send replaces the pending one
+                run.effects.append(
+                    LogEntry(
+                        f"send '{send_id}' replaced the pending '{pending.event}' due "
+                        f"{pending.due.isoformat()}; '{name}' is now due {due.isoformat()}"
+                    )
+                )
         run.schedule(PendingTimer(timer_id, name, due, payload))
 
     def send_other(run: Run) -> None:
@@ -317,7 +329,14 @@ def _spawn(action: Spawn) -> Callable[[Run], None]:
             raise EvaluationError(for_each.text, f"`for_each` is {items!r}, not a list")
         children = []
         for item in items:
-            inner = Scope(scope.context, scope.event, scope.now, scope.in_state, {item_name: item})
+            inner = Scope(
+                scope.context,
+                scope.event,
+                scope.now,
+                scope.in_state,
+                {item_name: item},
+                scope.event_name,
+            )
             child_key = key.compiled.fn(inner) if key is not None else None
             context = {name: expr.compiled.fn(inner) for name, expr in spec}
             children.append(ChildSpec(None if child_key is None else str(child_key), context))
@@ -333,3 +352,18 @@ def _log(action: Log) -> Callable[[Run], None]:
         run.effects.append(LogEntry(str(message(run.scope))))
 
     return log
+
+
+def check_rules(chart: Chart, scope: Scope) -> None:
+    """Every rule of the chart must hold for the context a step leaves behind (else
+    :class:`RuleBroken`; a rule that cannot be evaluated is :class:`ActionFailed`)."""
+    broken = []
+    for rule in chart.rules:
+        try:
+            ok = rule.check.compiled.fn(scope)
+        except EvaluationError as exc:
+            raise ActionFailed(exc, f"rule `{rule.check.text}`") from exc
+        if ok is not True:
+            broken.append(rule.message)
+    if broken:
+        raise RuleBroken(tuple(broken))

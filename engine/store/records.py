@@ -21,6 +21,7 @@ __all__ = [
     "AuditKind",
     "AuditRecord",
     "Changes",
+    "ChartVersionRecord",
     "DueTimer",
     "InstanceRecord",
     "InstanceStatus",
@@ -148,3 +149,20 @@ class Changes(NamedTuple):
 
 #: a unit of work that changes nothing besides the snapshot
 NO_CHANGES = Changes()
+
+
+class ChartVersionRecord(NamedTuple):
+    """A registered chart version: its identity (``fingerprint``, the hash of its meaning),
+    when it was registered, how many instances run on it (``active``) or have finished on
+    it (``done``), and its meaning (``engine.model.meaning``; None for versions registered
+    by a statewise before meanings were kept)."""
+
+    chart: str
+    version: int
+    fingerprint: str | None
+    created: datetime
+    active: int
+    done: int
+    meaning: Mapping[str, Any] | None
+    #: whether the version's files are kept (so instances can run without the files)
+    has_bundle: bool

@@ -16,6 +16,7 @@ HEAVY = (
     "lark", "jinja2", "sqlalchemy", "alembic", "jsonschema", "networkx", "graphviz", "yaml",
     "engine.runtime", "engine.service", "engine.loader", "engine.store.sql",
     "starlette", "uvicorn", "argon2", "engine.web",
+    "pygls", "lsprotocol", "engine.lsp",
 )  # fmt: skip
 
 CHECK = (
@@ -41,6 +42,10 @@ CHECK = (
         ["serve", "--help"],
         ["users", "add", "--help"],
         ["tokens", "--help"],
+        ["lsp", "--help"],
+        ["explain", "--help"],
+        ["deploy", "--help"],
+        ["init", "--help"],
     ],
 )
 def test_help_imports_nothing_heavy(argv: list[str]) -> None:

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, event, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from engine.store.sql.errors import DatabaseError
@@ -39,6 +39,28 @@ Stmt = tuple[str, Sequence[Any]]
 SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
 
 
+def check_url(url: str | URL) -> None:
+    """Raise ``ValueError`` for a URL the store cannot use (another database, an in-memory
+    SQLite database, not a URL at all), without connecting."""
+    try:
+        u = make_url(url)
+    except ArgumentError as exc:
+        raise ValueError(f"cannot parse the database URL {url!r}: {exc}") from None
+    backend = u.get_backend_name()
+    if backend == "sqlite":
+        if u.database in (None, "", ":memory:") or u.query.get("mode") == "memory":
+            raise ValueError(
+                "SqlStore needs a SQLite database file (sqlite:///path/to/file.db), not an "
+                "in-memory database: each thread opens its own connection. "
+                "Use MemoryStore for a store in memory."
+            )
+    elif backend != "postgresql":
+        raise ValueError(
+            f"unsupported database {backend!r}: statewise stores instances in SQLite "
+            "(sqlite:///file.db) or PostgreSQL (postgresql+psycopg://user@host/db)"
+        )
+
+
 def make_engine(
     url: str | URL,
     *,
@@ -52,15 +74,10 @@ def make_engine(
     ``sqlite_begin`` is what SQLAlchemy's own transactions start with on SQLite (``BEGIN
     IMMEDIATE`` for code that writes in them and must queue for the lock, not fail).
     """
+    check_url(url)
     u = make_url(url)
     backend = u.get_backend_name()
     if backend == "sqlite":
-        if u.database in (None, "", ":memory:") or u.query.get("mode") == "memory":
-            raise ValueError(
-                "SqlStore needs a SQLite database file (sqlite:///path/to/file.db), not an "
-                "in-memory database: each thread opens its own connection. "
-                "Use MemoryStore for a store in memory."
-            )
         sync = sqlite_synchronous.upper()
         if sync not in SYNCHRONOUS:
             raise ValueError(f"sqlite_synchronous must be one of {', '.join(SYNCHRONOUS)}")
@@ -75,10 +92,7 @@ def make_engine(
         return create_engine(
             u, echo=echo, paramstyle="format", connect_args={"options": "-c timezone=UTC"}
         )
-    raise ValueError(
-        f"unsupported database {backend!r}: statewise stores instances in SQLite "
-        "(sqlite:///file.db) or PostgreSQL (postgresql+psycopg://user@host/db)"
-    )
+    raise AssertionError(backend)  # pragma: no cover - check_url allows no other backend
 
 
 def _sqlite_setup(engine: Engine, synchronous: str, busy_timeout: float, begin_sql: str) -> None:

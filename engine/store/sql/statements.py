@@ -55,6 +55,7 @@ INSTANCE_COLUMNS = (
     IN.context,
     IN.history,
     IN.timers,
+    IN.calls,
     IN.done,
     IN.status,
     IN.row_version,
@@ -111,6 +112,7 @@ def _instance_values() -> dict[str, Any]:
         "context": param("context"),
         "history": param("history"),
         "timers": param("timers"),
+        "calls": param("calls"),
         "done": param("done"),
         "status": param("status"),
         "row_version": param("row_version"),
@@ -148,6 +150,7 @@ class Statements:
             "context",
             "history",
             "timers",
+            "calls",
             "done",
             "status",
             "row_version",
@@ -169,7 +172,7 @@ class Statements:
         )
         names = _names(
             "id chart chart_version business_key parent spawn configuration state state_since "
-            "context history timers done status row_version created updated"
+            "context history timers calls done status row_version created updated"
         )
         self.insert_instance = sql(insert(instances).values({n: param(n) for n in names}), *names)
         ensure = (postgresql.insert if pg else sqlite.insert)(chart_versions).values(
@@ -181,31 +184,6 @@ class Statements:
         )
         chart_order = ("chart", "version", "hash", "source", "created")
         self.ensure_chart = sql(ensure.on_conflict_do_nothing(), *chart_order)
-        self.chart_row = sql(
-            select(CV.source_hash).where(
-                CV.chart == param("chart"), CV.version == param("version")
-            ),
-            "chart",
-            "version",
-        )
-        self.chart_update = sql(
-            update(chart_versions)
-            .where(CV.chart == param("chart"), CV.version == param("version"))
-            .values(source_hash=param("hash"), source=param("source")),
-            "hash",
-            "source",
-            "chart",
-            "version",
-        )
-        self.chart_used = sql(
-            select(IN.n)
-            .where(IN.chart == param("chart"), IN.chart_version == param("version"))
-            .limit(param("one"))
-            .offset(ZERO),
-            "chart",
-            "version",
-            "one",
-        )
         audit_names = _names(
             "instance_id seq line kind event data from_configuration to_configuration "
             "actor note client_note time origin roles changes effects"

@@ -38,18 +38,19 @@ from engine.store.sql import schema
 from engine.store.sql.codec import dumps, to_json
 from engine.store.sql.console import ConsoleQueries
 from engine.store.sql.driver import Driver, Stmt, make_engine
-from engine.store.sql.errors import ChartVersionConflict, DatabaseError, SchemaNotCurrent
+from engine.store.sql.errors import DatabaseError, SchemaNotCurrent
 from engine.store.sql.queues import Operations
-from engine.store.sql.rows import EMPTY_JSON, Rows
+from engine.store.sql.rows import EMPTY_JSON, Rows, calls_json
 from engine.store.sql.statements import Statements
 from engine.store.sql.trails import Trails
+from engine.store.sql.versions import ChartVersions
 
 __all__ = ["SqlStore"]
 
 _new = tuple.__new__
 
 
-class SqlStore(Operations, ConsoleQueries, Trails):
+class SqlStore(Operations, ConsoleQueries, Trails, ChartVersions):
     """Instances in a SQL database: SQLite (a file) or PostgreSQL (``postgresql+psycopg://``).
 
     ``create=True`` creates or upgrades the tables (Alembic) when the database is not at the
@@ -127,6 +128,12 @@ class SqlStore(Operations, ConsoleQueries, Trails):
     def close(self) -> None:
         """Close every connection the store opened."""
         self._db.close()
+
+    def check_writable(self) -> None:
+        """Raise ``DatabaseError`` unless this store can write (a read-only file, replica or
+        transaction fails here, before any work is claimed): a write that changes nothing."""
+        probe = f"UPDATE {schema.VERSION_TABLE} SET version_num = version_num"
+        self._db.transaction([(probe, ())])
 
     def __enter__(self) -> SqlStore:
         return self
@@ -244,6 +251,7 @@ class SqlStore(Operations, ConsoleQueries, Trails):
             ctx,
             EMPTY_JSON if not history else dumps(to_json(history)),
             EMPTY_JSON if not timers else dumps(to_json(timers)),
+            calls_json(snapshot.calls),
             snapshot.done,
             status,
             version,
@@ -347,27 +355,6 @@ class SqlStore(Operations, ConsoleQueries, Trails):
         when = None if next_attempt_at is None else self._time(next_attempt_at)
         status = "dead" if dead else "failed"
         self._db.transaction([(self._sql.outbox_failed, (status, when, error, item_id))])
-
-    # -- charts -------------------------------------------------------------------------
-    def register_chart(
-        self, chart: str, version: int, source_hash: str, source: str | None = None
-    ) -> None:
-        """Record a chart version's definition (its hash and source text).
-
-        A version is immutable once an instance uses it: registering it again with another
-        hash raises :class:`ChartVersionConflict`. (``create`` records a version it has not
-        seen with an empty hash, to be filled in by this call.)
-        """
-        db, sql = self._db, self._sql
-        now = self._time(datetime.now().astimezone())
-        db.transaction([(sql.ensure_chart, (chart, version, source_hash, source, now))])
-        row = db.one(sql.chart_row, (chart, version))
-        stored = row[0] if row is not None else ""
-        if stored == source_hash:
-            return
-        if stored and db.one(sql.chart_used, (chart, version, 1)) is not None:
-            raise ChartVersionConflict(chart, version, stored, source_hash)
-        db.transaction([(sql.chart_update, (source_hash, source, chart, version))])
 
 
 def _same_version(conflict: StoreError) -> bool:

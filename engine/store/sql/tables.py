@@ -57,7 +57,14 @@ chart_versions = Table(
     Column("source_hash", String, nullable=False),
     Column("source", Text, nullable=True),
     Column("created", Time, nullable=False),
+    # the hash of the version's meaning (engine.model.meaning), the meaning as JSON, and
+    # the version's files as JSON (engine.loader.bundle); empty for versions registered
+    # before revision v0004_versions until they are registered again
+    Column("fingerprint", String, nullable=True),
+    Column("meaning", Text, nullable=True),
+    Column("bundle", Text, nullable=True),
     PrimaryKeyConstraint("chart", "version"),
+    Index(None, "chart", "fingerprint"),
 )
 
 #: one row per instance: identity, the snapshot in parts, and queue bookkeeping
@@ -85,6 +92,9 @@ instances = Table(
     Column("context", Text, nullable=False),
     Column("history", Text, nullable=False),
     Column("timers", Text, nullable=False),
+    # task calls waiting for their outcome, {call id: task}; NULL: stored before revision
+    # v0002 (unknown, any outcome accepted)
+    Column("calls", Text, nullable=True),
     Column("done", Boolean, nullable=False),
     Column("status", String, nullable=False),
     Column("row_version", Integer, nullable=False),
