@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
-from engine.flows import flow_path
 from engine.cli.render import (
     format_for,
     load_chart_reporting,
@@ -16,6 +15,7 @@ from engine.cli.render import (
     require_dot,
     write_output,
 )
+from engine.flows import flow_path
 
 if TYPE_CHECKING:
     from engine.model import Chart
