@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from engine.cli.common import EXIT_PROBLEMS, EXIT_USAGE
+from engine.cli.common import EXIT_PROBLEMS, EXIT_USAGE, int_in
 from engine.flows import flow_path
 
 __all__ = ["add_parser", "run"]
@@ -29,9 +29,15 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "(exit 1 if one breaks).",
     )
     p.add_argument(
-        "--orders", type=int, default=1200, metavar="N", help="customer orders in the day (1200)"
+        "--orders",
+        type=int_in(1, 1_000_000),
+        default=1200,
+        metavar="N",
+        help="customer orders in the day (1200)",
     )
-    p.add_argument("--seed", type=int, default=1, help="the same seed gives the same day (1)")
+    p.add_argument(
+        "--seed", type=int_in(0, 2**63 - 1), default=1, help="the same seed gives the same day (1)"
+    )
     p.add_argument(
         "--db",
         metavar="URL",
@@ -40,7 +46,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     p.add_argument(
         "--workers",
-        type=int,
+        type=int_in(0, 64),
         default=0,
         metavar="N",
         help="worker processes fire the timers and deliver the outbox (default 0: this process)",
@@ -68,9 +74,6 @@ def run(args: argparse.Namespace) -> int:
     from engine.demo.settings import DemoSettings
     from engine.errors import StatewiseError
 
-    if args.orders < 1 or args.workers < 0:
-        print("statewise demo: --orders must be at least 1, --workers at least 0", file=sys.stderr)
-        return EXIT_USAGE
     settings = DemoSettings(
         orders=args.orders,
         seed=args.seed,

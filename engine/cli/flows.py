@@ -54,10 +54,17 @@ def _copy(root: Path, target: str | None) -> int:
         print("statewise flows: copy needs a folder: statewise flows copy DIR", file=sys.stderr)
         return EXIT_USAGE
     dest = Path(target)
+    if dest.exists() and not dest.is_dir():
+        print(f"statewise flows: {dest} is a file; choose a new folder", file=sys.stderr)
+        return EXIT_USAGE
     if dest.exists() and any(dest.iterdir()):
         print(f"statewise flows: {dest} is not empty; choose a new folder", file=sys.stderr)
         return EXIT_USAGE
-    shutil.copytree(root, dest, dirs_exist_ok=True)
+    try:
+        shutil.copytree(root, dest, dirs_exist_ok=True)
+    except OSError as exc:
+        print(f"statewise flows: cannot copy to {dest}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
     print(f"copied the shipped flows to {dest}")
     return EXIT_OK
 

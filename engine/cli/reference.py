@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, int_in
 from engine.cli.tools import (
     CommandError,
     add_db,
@@ -45,7 +45,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     receive = what.add_parser("receive", help="stock arrives; waiting deliveries are told")
     receive.add_argument("sku", metavar="SKU")
     receive.add_argument("warehouse", metavar="WAREHOUSE")
-    receive.add_argument("qty", type=int, metavar="QTY")
+    receive.add_argument("qty", type=int_in(1, 10**9), metavar="QTY")
     receive.add_argument("--reference", default="receipt", help="the receipt's reference")
     add_definitions(receive)
     faults = what.add_parser("faults", help="inject (or --clear) payment faults for an order")
@@ -80,11 +80,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from engine.ops.setup import sqlite_path
     from engine.reference.app import open_systems
     from engine.store.sql import DatabaseError, SchemaNotCurrent
 
     if not args.db:
         raise CommandError("no database; pass --db URL or set STATEWISE_DB", EXIT_USAGE)
+    path = sqlite_path(args.db)
+    if path is not None and not path.is_file():
+        raise CommandError(f"cannot open {args.db}: no such database file")
     try:
         systems = open_systems(args.db)
     except ValueError as exc:
@@ -150,8 +154,6 @@ def _receive(systems: ReferenceSystems, args: argparse.Namespace) -> int:
     from engine.reference.inventory import notify_waiting
     from engine.service.ops import send_deferred
 
-    if args.qty < 1:
-        raise CommandError("QTY must be at least 1", EXIT_USAGE)
     try:
         waiting = systems.inventory.receive(args.sku, args.warehouse, args.qty, args.reference)
     except ValueError as exc:

@@ -67,7 +67,11 @@ def run_demo(settings: DemoSettings) -> int:
     from engine.ops.setup import load_definitions
 
     folder = settings.definitions or shipped_flows()
+    if not folder.is_dir():
+        raise DemoSetupError(f"--definitions {folder}: no such folder")
     charts = load_definitions(folder)
+    if not charts:
+        raise DemoSetupError(f"--definitions {folder}: no charts")
     missing = sorted({c for ids in SYSTEMS.values() for c in ids} - {c.id for c in charts})
     if missing:
         raise DemoSetupError(f"the demo needs the charts {', '.join(missing)}; {folder} lacks them")

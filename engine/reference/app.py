@@ -90,8 +90,12 @@ def open_systems(
     """
     from engine.store.sql import SqlStore
 
-    db = RefDb(url, clock)
-    store = SqlStore(url, cache_size=0)  # reads the collecting stores' documents
+    store = SqlStore(url, cache_size=0)  # checks the revision; reads collecting documents
+    try:
+        db = RefDb(url, clock)
+    except BaseException:
+        store.close()
+        raise
 
     def lookup(chart: str, key: str) -> Mapping[str, Any] | None:
         found = store.find(chart, key)

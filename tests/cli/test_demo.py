@@ -8,15 +8,7 @@ import pytest
 
 from engine.cli import main
 
-
-def test_missing_flows_are_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo", "--definitions", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
-    assert "needs the charts" in capsys.readouterr().err
-
-
-def test_bad_numbers_are_a_usage_error(tmp_path: Path) -> None:
-    assert main(["demo", "--orders", "0", "--out", str(tmp_path)]) == 2
-    assert main(["demo", "--workers", "-1", "--out", str(tmp_path)]) == 2
+# missing or incomplete flows and numbers out of range: tests/cli/test_robustness.py
 
 
 def test_a_used_database_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -38,7 +38,10 @@ def test_copy_gives_a_folder_to_adapt(tmp_path: Path, capsys: pytest.CaptureFixt
     ],
 )
 def test_builtin_works_from_any_folder(
-    argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    argv: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(argv) == 0, capsys.readouterr()

@@ -50,7 +50,9 @@ def test_a_capture_without_authorisation_breaks_the_ledger(
     assert "X1: refunded 20.00 > captured 15.00" in found["refunded <= captured"]
 
 
-def test_stock_and_postings_that_do_not_add_up(world: tuple[Engine, SqlStore, ReferenceSystems]) -> None:
+def test_stock_and_postings_that_do_not_add_up(
+    world: tuple[Engine, SqlStore, ReferenceSystems],
+) -> None:
     _engine, _store, systems = world
     systems.inventory.add_warehouse("MAIN", "Main")
     systems.inventory.add_sku("STD", "Standard")
@@ -69,7 +71,9 @@ def test_stock_and_postings_that_do_not_add_up(world: tuple[Engine, SqlStore, Re
     assert "receivable 5.00 != payable 0" in found["intercompany postings balance"]
 
 
-def test_an_instance_nothing_can_move_is_stuck(world: tuple[Engine, SqlStore, ReferenceSystems]) -> None:
+def test_an_instance_nothing_can_move_is_stuck(
+    world: tuple[Engine, SqlStore, ReferenceSystems],
+) -> None:
     engine, _store, _systems = world
     context = {
         "order_no": "Y1", "shop_code": "S", "customer_email": "a@x", "shop_admin_email": "b@x",
@@ -79,4 +83,7 @@ def test_an_instance_nothing_can_move_is_stuck(world: tuple[Engine, SqlStore, Re
     engine.start("ustore.email_item", {"order_id": "U", "order_product_id": "U-1",
                                        "superuser_email": "s@x"}, key="U-1")  # fmt: skip
     found = broken(check_all(*world))
-    assert found["no instance stuck"] == "yescart.order Y1 in order.status.none, order.export.export_idle"
+    assert (
+        found["no instance stuck"]
+        == "yescart.order Y1 in order.status.none, order.export.export_idle"
+    )

@@ -42,12 +42,24 @@ def test_the_seed_makes_the_day(tmp_path: Path) -> None:
     assert [(a.at, a.kind, a.key) for a in first] == [(a.at, a.kind, a.key) for a in again]
     assert [(a.at, a.kind) for a in first] != [(a.at, a.kind) for a in other]
     kinds = {a.kind for a in script(400, 1)}
-    for kind in ("yc.checkout", "yc.pg_callback", "yc.cancel_request", "yc.return_request",
-                 "us.submit", "us.clearing", "cc.new", "cc.pickup", "ats.checkout", "ats.crm"):
+    for kind in (
+        "yc.checkout",
+        "yc.pg_callback",
+        "yc.cancel_request",
+        "yc.return_request",
+        "us.submit",
+        "us.clearing",
+        "cc.new",
+        "cc.pickup",
+        "ats.checkout",
+        "ats.crm",
+    ):
         assert kind in kinds  # every kind of fault and follow-up is in a day this size
 
 
-def test_a_day_on_postgres(capsys: pytest.CaptureFixture[str], tmp_path: Path, pg_demo_db: str) -> None:
+def test_a_day_on_postgres(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, pg_demo_db: str
+) -> None:
     out = _day(capsys, tmp_path / "out", "--orders", "16", "--db", pg_demo_db)
     assert "kept in postgresql+psycopg://" in out
     assert "7 of 7 invariants hold." in out

@@ -15,7 +15,9 @@ from engine.reference.mailbox import Mailbox
 from engine.service.registry import chart_needs
 
 
-def test_the_reference_app_covers_the_shipped_flows(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_reference_app_covers_the_shipped_flows(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("STATEWISE_SMTP_HOST", raising=False)
     monkeypatch.delenv("STATEWISE_SMS_URL", raising=False)
     monkeypatch.delenv("STATEWISE_CLOCK_FILE", raising=False)
@@ -41,7 +43,9 @@ def test_smtp_and_a_shared_clock_from_the_environment(
     assert isinstance(app.clock, FileClock) and app.clock.now().hour == 9
 
 
-def test_a_worker_without_handlers_names_the_tasks(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_worker_without_handlers_names_the_tasks(
+    sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = main(["worker", "--db", sqlite_url, "--definitions", "builtin:", "--once"])
     assert code == 2
     err = capsys.readouterr().err

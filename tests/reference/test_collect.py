@@ -27,7 +27,9 @@ ORDER = {
 
 def send(collect: CollectStores, calls: Calls, doc: str, **changes: Any) -> str:
     answer = collect.send_order(
-        {**ORDER, "document_no": doc, **changes}, idempotency_key=calls.key(), instance=calls.instance
+        {**ORDER, "document_no": doc, **changes},
+        idempotency_key=calls.key(),
+        instance=calls.instance,
     )
     return str(answer["collect_document_no"])
 
@@ -39,7 +41,9 @@ def customer_of(systems: ReferenceSystems, doc: str) -> str | None:
 
     with systems.db.begin() as conn:
         return conn.execute(
-            select(t.collect_documents.c.customer_no).where(t.collect_documents.c.document_no == doc)
+            select(t.collect_documents.c.customer_no).where(
+                t.collect_documents.c.document_no == doc
+            )
         ).scalar()
 
 
@@ -64,7 +68,9 @@ def test_customer_mapping_finds_or_creates(
 def test_fixed_from_source_and_blank_mappings(systems: ReferenceSystems, calls: Calls) -> None:
     doc = send(systems.collect, calls, "S-3", customer_mapping="fixed", fixed_customer_no="CASH")
     assert customer_of(systems, doc) == "CASH"
-    doc = send(systems.collect, calls, "S-4", customer_mapping="from_source", source_customer_no="C77")
+    doc = send(
+        systems.collect, calls, "S-4", customer_mapping="from_source", source_customer_no="C77"
+    )
     assert customer_of(systems, doc) == "C77"
     doc = send(systems.collect, calls, "S-5", customer_mapping="blank")
     assert customer_of(systems, doc) is None
@@ -84,7 +90,9 @@ def test_posting_and_ic_clearing_balance(systems: ReferenceSystems, calls: Calls
     doc = send(collect, calls, "S-9")
     key = calls.key()
     for _ in range(2):  # the same call twice posts once
-        collect.post_sales_document({"document_no": doc}, idempotency_key=key, instance=calls.instance)
+        collect.post_sales_document(
+            {"document_no": doc}, idempotency_key=key, instance=calls.instance
+        )
     balance = collect.ic_balance()
     assert balance == {
         "sales": Decimal("100.00"),
@@ -92,20 +100,30 @@ def test_posting_and_ic_clearing_balance(systems: ReferenceSystems, calls: Calls
         "ic_payable": Decimal("25.00"),
     }
     collect.post_processing(
-        {"document_no": "S-9", "module": "IC_CLEARING"}, idempotency_key=calls.key(), instance=calls.instance
+        {"document_no": "S-9", "module": "IC_CLEARING"},
+        idempotency_key=calls.key(),
+        instance=calls.instance,
     )
     balance = collect.ic_balance()
     assert balance["ic_receivable"] == balance["ic_payable"] == Decimal("0.00")
     assert balance["bank"] == Decimal("0.00")  # paid by one store, received by the other
     with pytest.raises(TaskRefused, match="unknown post-processing module 'FTP'"):
-        collect.post_processing({"document_no": "S-9", "module": "FTP"}, idempotency_key=calls.key(), instance=calls.instance)
+        collect.post_processing(
+            {"document_no": "S-9", "module": "FTP"},
+            idempotency_key=calls.key(),
+            instance=calls.instance,
+        )
 
 
 def test_a_deleted_document_is_not_posted(systems: ReferenceSystems, calls: Calls) -> None:
     doc = send(systems.collect, calls, "S-10")
-    systems.collect.delete_sales_document({"document_no": doc}, idempotency_key=calls.key(), instance=calls.instance)
+    systems.collect.delete_sales_document(
+        {"document_no": doc}, idempotency_key=calls.key(), instance=calls.instance
+    )
     with pytest.raises(TaskRefused, match="was deleted"):
-        systems.collect.post_sales_document({"document_no": doc}, idempotency_key=calls.key(), instance=calls.instance)
+        systems.collect.post_sales_document(
+            {"document_no": doc}, idempotency_key=calls.key(), instance=calls.instance
+        )
     assert systems.collect.documents() == {"deleted": 1}
 
 
@@ -116,7 +134,9 @@ def test_the_poll_reads_the_collecting_document(systems: ReferenceSystems, calls
 
     def poll() -> dict[str, Any]:
         return dict(
-            collect.get_collect_document({"document_no": "S-11"}, idempotency_key=calls.key(), instance=calls.instance)
+            collect.get_collect_document(
+                {"document_no": "S-11"}, idempotency_key=calls.key(), instance=calls.instance
+            )
         )
 
     with pytest.raises(TaskRefused, match="Collect Document has been deleted in Store"):
@@ -130,9 +150,15 @@ def test_archive_both_sides(systems: ReferenceSystems, calls: Calls) -> None:
 
     origin = InstanceInfo("o", "S-12", "collect.send_to_store", 1)
     collecting = InstanceInfo("c", "CS-12", "collect.collect_in_store", 1)
-    systems.collect.archive_document({"document_no": "S-12"}, idempotency_key=calls.key(), instance=origin)
-    systems.collect.archive_document({"document_no": "CS-12"}, idempotency_key=calls.key(), instance=collecting)
-    systems.collect.archive_document({"document_no": "CS-12"}, idempotency_key=calls.key(), instance=collecting)
+    systems.collect.archive_document(
+        {"document_no": "S-12"}, idempotency_key=calls.key(), instance=origin
+    )
+    systems.collect.archive_document(
+        {"document_no": "CS-12"}, idempotency_key=calls.key(), instance=collecting
+    )
+    systems.collect.archive_document(
+        {"document_no": "CS-12"}, idempotency_key=calls.key(), instance=collecting
+    )
     from sqlalchemy import select
 
     from engine.reference import tables as t

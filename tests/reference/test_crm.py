@@ -26,13 +26,29 @@ def status(systems: ReferenceSystems, calls: Calls, order_id: str) -> dict[str, 
     [
         ("new_product", "order_accepted", [(timedelta(minutes=30), "fulfilment")]),
         ("priced_repair", "quote_hold", [(timedelta(hours=1), "accepted")]),
-        ("eval_repair", "evaluation_pending", [(timedelta(hours=2), "presented"), (timedelta(hours=1), "repriced")]),
+        (
+            "eval_repair",
+            "evaluation_pending",
+            [(timedelta(hours=2), "presented"), (timedelta(hours=1), "repriced")],
+        ),
     ],
 )
 def test_quotes_move_on_with_time(
-    systems: ReferenceSystems, calls: Calls, clock: ManualClock, order_type: str, first: str, steps: list[Any]
+    systems: ReferenceSystems,
+    calls: Calls,
+    clock: ManualClock,
+    order_type: str,
+    first: str,
+    steps: list[Any],
 ) -> None:
-    sent = call(systems, calls, "crm_send_order", order_id="300", order_type=order_type, customer_email="b@x")
+    sent = call(
+        systems,
+        calls,
+        "crm_send_order",
+        order_id="300",
+        order_type=order_type,
+        customer_email="b@x",
+    )
     assert sent == {"salesforce_order_no": "SF-300", "quote_status": first}
     assert status(systems, calls, "300")["quote_status"] == first
     for wait, then in steps:
@@ -45,10 +61,24 @@ def test_quotes_move_on_with_time(
 def test_an_outage_fails_every_call_until_it_ends(systems: ReferenceSystems, calls: Calls) -> None:
     systems.crm.set_outage("maintenance window")
     with pytest.raises(TaskRefused, match="Salesforce is not answering: maintenance window"):
-        call(systems, calls, "crm_send_order", order_id="301", order_type="new_product", customer_email="b@x")
+        call(
+            systems,
+            calls,
+            "crm_send_order",
+            order_id="301",
+            order_type="new_product",
+            customer_email="b@x",
+        )
     systems.crm.set_outage(None)
     assert systems.crm.outage() is None
-    assert call(systems, calls, "crm_send_order", order_id="301", order_type="new_product", customer_email="b@x")
+    assert call(
+        systems,
+        calls,
+        "crm_send_order",
+        order_id="301",
+        order_type="new_product",
+        customer_email="b@x",
+    )
 
 
 def test_csr_work_is_queued_and_answered_later(systems: ReferenceSystems, calls: Calls) -> None:
@@ -58,7 +88,14 @@ def test_csr_work_is_queued_and_answered_later(systems: ReferenceSystems, calls:
     assert (entry.order_id, entry.instance_id) == ("302", "i-test")
     assert systems.crm.enter_manually(entry, "new_product") == "SF-302"
     # the integration later finds the order the CSR entered
-    again = call(systems, calls, "crm_send_order", order_id="302", order_type="new_product", customer_email="b@x")
+    again = call(
+        systems,
+        calls,
+        "crm_send_order",
+        order_id="302",
+        order_type="new_product",
+        customer_email="b@x",
+    )
     assert again["salesforce_order_no"] == "SF-302"
     [reauth] = systems.crm.open_tasks()
     systems.crm.reauthorized(reauth)
@@ -68,6 +105,13 @@ def test_csr_work_is_queued_and_answered_later(systems: ReferenceSystems, calls:
 def test_marking_paid(systems: ReferenceSystems, calls: Calls) -> None:
     with pytest.raises(TaskRefused, match="no order for 304"):
         call(systems, calls, "mark_salesforce_paid", order_id="304")
-    call(systems, calls, "crm_send_order", order_id="304", order_type="new_product", customer_email="b@x")
+    call(
+        systems,
+        calls,
+        "crm_send_order",
+        order_id="304",
+        order_type="new_product",
+        customer_email="b@x",
+    )
     call(systems, calls, "mark_salesforce_paid", order_id="304")
     assert systems.crm.opportunities() == {"order_accepted": 1}

@@ -42,7 +42,11 @@ def test_once_runs_the_work_once_and_answers_the_same(db: RefDb) -> None:
 
     first = db.once("k1", "test", "op", work)
     second = db.once("k1", "test", "op", work)
-    assert first == second == {"amount": Decimal("1.50"), "at": datetime(2026, 1, 2, tzinfo=UTC), "n": 3}
+    assert (
+        first
+        == second
+        == {"amount": Decimal("1.50"), "at": datetime(2026, 1, 2, tzinfo=UTC), "n": 3}
+    )
     # a repeat may run the work again, but finds the key taken and rolls it back
     assert _marks(db) == ["W1"]
 
@@ -111,6 +115,13 @@ def test_two_callers_with_one_key_do_the_work_once(db: RefDb) -> None:
 def test_money_and_the_codec() -> None:
     assert cents("689.745") == 68975 and cents(Decimal("0.10")) == 10 and cents(3) == 300
     assert money(68974) == Decimal("689.74")
-    value = {"d": Decimal("1.10"), "t": datetime(2026, 1, 2, 3, tzinfo=UTC), "day": date(2026, 1, 2)}
+    value = {
+        "d": Decimal("1.10"),
+        "t": datetime(2026, 1, 2, 3, tzinfo=UTC),
+        "day": date(2026, 1, 2),
+    }
     assert decode(encode(value)) == value
-    assert decode(encode({"list": [Decimal("2")], "plain": "x"})) == {"list": [Decimal("2")], "plain": "x"}
+    assert decode(encode({"list": [Decimal("2")], "plain": "x"})) == {
+        "list": [Decimal("2")],
+        "plain": "x",
+    }

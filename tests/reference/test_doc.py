@@ -15,7 +15,9 @@ BLOCKS = re.findall(r"```python\n(.*?)```", DOC, re.S)
 @pytest.mark.parametrize("number", range(len(BLOCKS)))
 def test_python_block_runs(number: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    exec(compile(BLOCKS[number], f"integrations.md block {number + 1}", "exec"), {"__name__": "doc"})
+    exec(
+        compile(BLOCKS[number], f"integrations.md block {number + 1}", "exec"), {"__name__": "doc"}
+    )
 
 
 def test_there_are_examples() -> None:

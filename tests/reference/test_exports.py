@@ -21,7 +21,9 @@ ORDER = {
 }
 
 
-def export(systems: ReferenceSystems, calls: Calls, milestone: str, key: str | None = None) -> dict[str, Any]:
+def export(
+    systems: ReferenceSystems, calls: Calls, milestone: str, key: str | None = None
+) -> dict[str, Any]:
     return dict(
         systems.exports.export_order(
             {**ORDER, "eligibility": milestone},
@@ -33,8 +35,17 @@ def export(systems: ReferenceSystems, calls: Calls, milestone: str, key: str | N
 
 def test_a_chain_of_exporters(systems: ReferenceSystems, calls: Calls, tmp_path: Path) -> None:
     ex = systems.exports
-    ex.register("SHOP10", "FILE", kind="json_file", milestone="INITPAID", priority=10, next_milestone="EMAILNOTIFY")
-    ex.register("SHOP10", "MAIL", kind="email", milestone="EMAILNOTIFY", to=["supplier@example.com"])
+    ex.register(
+        "SHOP10",
+        "FILE",
+        kind="json_file",
+        milestone="INITPAID",
+        priority=10,
+        next_milestone="EMAILNOTIFY",
+    )
+    ex.register(
+        "SHOP10", "MAIL", kind="email", milestone="EMAILNOTIFY", to=["supplier@example.com"]
+    )
     ex.register("SHOP20", "OTHER", kind="json_file", milestone="INITPAID", next_milestone="X")
     assert export(systems, calls, "INITPAID") == {"next_eligibility": "EMAILNOTIFY", "block": False}
     written = json.loads((tmp_path / "exports" / "SHOP10" / "200-INITPAID.json").read_text())
@@ -51,8 +62,18 @@ def test_a_chain_of_exporters(systems: ReferenceSystems, calls: Calls, tmp_path:
 
 def test_the_first_next_milestone_wins(systems: ReferenceSystems, calls: Calls) -> None:
     ex = systems.exports
-    ex.register("SHOP10", "A", kind="manual_state", milestone="INITPAID", priority=10, next_milestone="B2B", block=True)
-    ex.register("SHOP10", "B", kind="json_file", milestone="INITPAID", priority=20, next_milestone="OTHER")
+    ex.register(
+        "SHOP10",
+        "A",
+        kind="manual_state",
+        milestone="INITPAID",
+        priority=10,
+        next_milestone="B2B",
+        block=True,
+    )
+    ex.register(
+        "SHOP10", "B", kind="json_file", milestone="INITPAID", priority=20, next_milestone="OTHER"
+    )
     assert export(systems, calls, "INITPAID") == {"next_eligibility": "B2B", "block": True}
     runs = ex.runs("200")
     assert "blocked for a manual export" in runs[0].message
@@ -79,7 +100,9 @@ def test_a_failing_exporter_is_recorded_and_fails_the_task(
 
 
 def test_repeated_exports_send_one_mail(systems: ReferenceSystems, calls: Calls) -> None:
-    systems.exports.register("SHOP10", "MAIL", kind="email", milestone="INITPAID", to=["s@example.com"])
+    systems.exports.register(
+        "SHOP10", "MAIL", kind="email", milestone="INITPAID", to=["s@example.com"]
+    )
     export(systems, calls, "INITPAID", key="k-mail")
     export(systems, calls, "INITPAID", key="k-mail")
     assert len(systems.mailbox.messages()) == 1 and len(systems.exports.runs()) == 1

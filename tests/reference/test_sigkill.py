@@ -49,7 +49,12 @@ def _yescart(sim: Simulation) -> None:
         "total": "100.00",
         "export_job_enabled": True,
         "deliveries": [
-            {"number": "800-1", "group": "D1", "amount": "100.00", "lines": [{"sku": "STD", "qty": 3, "warehouse": "MAIN"}]}
+            {
+                "number": "800-1",
+                "group": "D1",
+                "amount": "100.00",
+                "lines": [{"sku": "STD", "qty": 3, "warehouse": "MAIN"}],
+            }
         ],
     }
     sim.start("yescart.order", context, "800")

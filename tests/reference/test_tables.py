@@ -17,8 +17,9 @@ def test_migrated_tables_match_their_definitions(any_url: str) -> None:
                 conn,
                 opts={
                     "compare_type": True,
-                    "include_name": lambda name, kind, _parent: kind != "table"
-                    or (name or "").startswith("ref_"),
+                    "include_name": lambda name, kind, _parent: (
+                        kind != "table" or (name or "").startswith("ref_")
+                    ),
                 },
             )
             assert compare_metadata(context, metadata) == []

@@ -25,7 +25,9 @@ def sim(any_url: str, tmp_path: Path) -> Iterator[Simulation]:
     made.stop()
 
 
-def _order(number: str, mode: str, deliveries: list[dict[str, object]], total: str) -> dict[str, object]:
+def _order(
+    number: str, mode: str, deliveries: list[dict[str, object]], total: str
+) -> dict[str, object]:
     return {
         "order_no": number,
         "shop_code": "SHOP10",
@@ -49,19 +51,34 @@ def test_yescart(sim: Simulation) -> None:
     sim.systems.exports.register("SHOP10", "FILE", kind="json_file", milestone="INITPAID")
     sim.start_worker()
     deliveries = [
-        {"number": "500-1", "group": "D1", "amount": "459.83", "lines": [{"sku": "STD", "qty": 2, "warehouse": "MAIN"}]},
-        {"number": "500-2", "group": "D3", "amount": "229.91", "lines": [{"sku": "BACK", "qty": 1, "warehouse": "MAIN"}]},
+        {
+            "number": "500-1",
+            "group": "D1",
+            "amount": "459.83",
+            "lines": [{"sku": "STD", "qty": 2, "warehouse": "MAIN"}],
+        },
+        {
+            "number": "500-2",
+            "group": "D3",
+            "amount": "229.91",
+            "lines": [{"sku": "BACK", "qty": 1, "warehouse": "MAIN"}],
+        },
     ]
     sim.start("yescart.order", _order("500", "online_auth", deliveries, "689.74"), "500")
     sim.send("yescart.order", "500", "evt.pending", actor="storefront")
     assert "in_progress" in sim.leaves("yescart.order", "500")
-    assert {r.sku: (r.quantity, r.reserved) for r in inv.stock()} == {"STD": (10, 2), "BACK": (0, 1)}
+    assert {r.sku: (r.quantity, r.reserved) for r in inv.stock()} == {
+        "STD": (10, 2),
+        "BACK": (0, 1),
+    }
     sim.advance(timedelta(minutes=10))  # the allocation job, the export job
     assert sim.leaves("yescart.delivery", "500-1") == {"inventory_allocated"}
     assert sim.leaves("yescart.delivery", "500-2") == {"wait_inventory"}
     # the back-order's stock arrives: the waiting delivery is allocated at once
     waiting = inv.receive("BACK", "MAIN", 5, "PO-1")
-    told = notify_waiting(sim.engine, waiting, send=lambda iid, ev: send_deferred(sim.engine, iid, ev))
+    told = notify_waiting(
+        sim.engine, waiting, send=lambda iid, ev: send_deferred(sim.engine, iid, ev)
+    )
     sim.settle()
     assert told == ["500-2"] and sim.leaves("yescart.delivery", "500-2") == {"inventory_allocated"}
     for number in ("500-1", "500-2"):
@@ -70,7 +87,9 @@ def test_yescart(sim: Simulation) -> None:
     assert "completed" in sim.leaves("yescart.order", "500")
     balance = sim.systems.payments.balance("500")
     assert (balance.authorised, balance.captured, balance.outstanding) == (
-        Decimal("689.74"), Decimal("689.74"), Decimal("0.00")
+        Decimal("689.74"),
+        Decimal("689.74"),
+        Decimal("0.00"),
     )
     assert {r.sku: (r.quantity, r.reserved) for r in inv.stock()} == {"STD": (8, 0), "BACK": (4, 0)}
     assert inv.reconcile() == []
@@ -78,7 +97,11 @@ def test_yescart(sim: Simulation) -> None:
     assert sim.systems.mailbox.by_template()[("email", "order_new")] == 1
 
     # a cancellation whose refund fails, then succeeds when retried
-    sim.start("yescart.order", _order("501", "online_capture", [{**deliveries[0], "number": "501-1"}], "459.83"), "501")
+    sim.start(
+        "yescart.order",
+        _order("501", "online_capture", [{**deliveries[0], "number": "501-1"}], "459.83"),
+        "501",
+    )
     sim.send("yescart.order", "501", "evt.pending")
     sim.systems.payments.inject("501", "REFUND_FAIL")
     sim.send("yescart.order", "501", "cancel.order", roles=ADMIN)
@@ -95,7 +118,11 @@ def test_ustore(sim: Simulation) -> None:
     sim.systems.ustore.fail_next("700-2", "Campaign not found (code 17)")
     sim.systems.ustore.order_list("700-3", records=1200, ready_after=timedelta(minutes=20))
     sim.start_worker()
-    common = {"order_id": "700", "superuser_email": "super@example.com", "schedule_automatically": True}
+    common = {
+        "order_id": "700",
+        "superuser_email": "super@example.com",
+        "schedule_automatically": True,
+    }
     for item, extra in (("700-1", {}), ("700-2", {}), ("700-3", {"recipient_list_ordered": True})):
         sim.start("ustore.email_item", {**common, "order_product_id": item, **extra}, item)
     assert sim.leaves("ustore.email_item", "700-3") == {"pending_recipient_list"}

@@ -35,7 +35,9 @@ def stock(systems: ReferenceSystems) -> dict[str, tuple[int, int]]:
     return {r.sku: (r.quantity, r.reserved) for r in systems.inventory.stock()}
 
 
-def reserve(systems: ReferenceSystems, calls: Calls, *deliveries: tuple[str, str, list[Any]]) -> None:
+def reserve(
+    systems: ReferenceSystems, calls: Calls, *deliveries: tuple[str, str, list[Any]]
+) -> None:
     systems.inventory.reserve_inventory(
         {
             "order_no": "O1",
@@ -62,14 +64,18 @@ def call(systems: ReferenceSystems, calls: Calls, task: str, **input: Any) -> di
 def test_reserve_then_allocate(systems: ReferenceSystems, calls: Calls) -> None:
     reserve(systems, calls, ("O1-1", "D1", [("STD", 2)]), ("O1-2", "D4", [("EBOOK", 1)]))
     assert stock(systems)["STD"] == (5, 2)
-    answer = call(systems, calls, "allocate_inventory", delivery_number="O1-1", when_available=False)
+    answer = call(
+        systems, calls, "allocate_inventory", delivery_number="O1-1", when_available=False
+    )
     assert answer == {"outcome": "allocated"}
     assert stock(systems)["STD"] == (3, 0)
 
 
 def test_short_stock_refuses_the_whole_reservation(systems: ReferenceSystems, calls: Calls) -> None:
     """§9.1 #14: nothing is reserved when one line is short."""
-    with pytest.raises(TaskRefused, match="not enough stock of STD in MAIN: 5 available, 6 ordered"):
+    with pytest.raises(
+        TaskRefused, match="not enough stock of STD in MAIN: 5 available, 6 ordered"
+    ):
         reserve(systems, calls, ("O1-1", "D1", [("PRE", 1)]), ("O1-2", "D1", [("STD", 6)]))
     assert stock(systems)["PRE"] == (10, 0) and stock(systems)["STD"] == (5, 0)
 
@@ -80,14 +86,25 @@ def test_unknown_sku_or_warehouse_is_refused(systems: ReferenceSystems, calls: C
     systems.inventory.add_warehouse("EAST", "East")
     with pytest.raises(TaskRefused, match="no stock of STD is kept in warehouse EAST"):
         systems.inventory.reserve_inventory(
-            {"order_no": "O1", "deliveries": [{"number": "O1-1", "group": "D1", "amount": "1",
-             "lines": [{"sku": "STD", "qty": 1, "warehouse": "EAST"}]}]},
+            {
+                "order_no": "O1",
+                "deliveries": [
+                    {
+                        "number": "O1-1",
+                        "group": "D1",
+                        "amount": "1",
+                        "lines": [{"sku": "STD", "qty": 1, "warehouse": "EAST"}],
+                    }
+                ],
+            },
             idempotency_key=calls.key(),
             instance=calls.instance,
         )
 
 
-def test_back_orders_over_reserve_and_wait_for_a_receipt(systems: ReferenceSystems, calls: Calls) -> None:
+def test_back_orders_over_reserve_and_wait_for_a_receipt(
+    systems: ReferenceSystems, calls: Calls
+) -> None:
     reserve(systems, calls, ("O1-3", "D3", [("BACK", 4)]))
     assert stock(systems)["BACK"] == (1, 4)  # over-reserved
     answer = call(systems, calls, "allocate_inventory", delivery_number="O1-3", when_available=True)
@@ -98,7 +115,9 @@ def test_back_orders_over_reserve_and_wait_for_a_receipt(systems: ReferenceSyste
     assert answer == {"outcome": "allocated"} and stock(systems)["BACK"] == (0, 0)
 
 
-def test_a_standard_shortage_at_allocation_is_an_error(systems: ReferenceSystems, calls: Calls) -> None:
+def test_a_standard_shortage_at_allocation_is_an_error(
+    systems: ReferenceSystems, calls: Calls
+) -> None:
     reserve(systems, calls, ("O1-1", "D1", [("BACK", 3)]))
     with pytest.raises(TaskRefused, match="cannot allocate 3 x BACK in MAIN: 1 on hand"):
         call(systems, calls, "allocate_inventory", delivery_number="O1-1", when_available=False)
@@ -114,7 +133,9 @@ def test_pre_orders_wait_for_their_release_date(
     assert call(systems, calls, "check_release", delivery_number="O1-2") == {"released": True}
 
 
-def test_cancel_before_allocation_voids_after_it_credits(systems: ReferenceSystems, calls: Calls) -> None:
+def test_cancel_before_allocation_voids_after_it_credits(
+    systems: ReferenceSystems, calls: Calls
+) -> None:
     reserve(systems, calls, ("O1-1", "D1", [("STD", 2)]), ("O1-2", "D1", [("STD", 1)]))
     call(systems, calls, "allocate_inventory", delivery_number="O1-1", when_available=False)
     call(systems, calls, "void_reservation", delivery_number="O1-2")

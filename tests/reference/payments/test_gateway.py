@@ -116,9 +116,7 @@ def test_online_capture_is_settled(systems: ReferenceSystems, calls: Calls) -> N
     assert systems.payments.balance("100").paid == Decimal("689.74")
 
 
-def test_unsettled_capture_is_voided_not_refunded(
-    systems: ReferenceSystems, calls: Calls
-) -> None:
+def test_unsettled_capture_is_voided_not_refunded(systems: ReferenceSystems, calls: Calls) -> None:
     systems.payments.inject("100", "UNSETTLED")
     authorize(systems, calls, mode="online_capture", per_shipment=False)
     assert cancel(systems, calls, mode="online_capture") == "ok"
