@@ -22,6 +22,7 @@ from engine.store.sql import SqlStore
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TABLES = (
+    "statewise_archive",
     "statewise_outbox",
     "statewise_timers",
     "statewise_audit",

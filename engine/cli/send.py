@@ -140,12 +140,15 @@ def _one(args: argparse.Namespace, engine: Engine, iid: str, event: str, data: A
 def _bulk(
     args: argparse.Namespace, engine: Engine, chosen: list[str], event: str, data: Any
 ) -> int:
+    from engine.cli.progress import Progress
     from engine.ops.sending import send_many
 
     total = len(chosen)
-    outcome = send_many(engine, chosen, event, data, sender=_sender(args), progress=_progress)
-    if total:
-        print(file=sys.stderr)
+    progress = Progress("sent")
+    try:
+        outcome = send_many(engine, chosen, event, data, sender=_sender(args), progress=progress)
+    finally:
+        progress.close()
     accepted = [r.id for r in outcome.of("accepted")]
     refused = [{"id": r.id, "reason": "; ".join(r.reasons)} for r in outcome.of("refused")]
     failed = [{"id": r.id, "error": "; ".join(r.reasons)} for r in outcome.of("failed")]
@@ -160,9 +163,3 @@ def _bulk(
         for f in failed:
             print(f"  failed  {f['id']}: {f['error']}")
     return EXIT_OK if outcome.ok else EXIT_PROBLEMS
-
-
-def _progress(done: int, total: int, width: int = 30) -> None:
-    filled = width * done // total if total else width
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-    sys.stderr.flush()

@@ -64,6 +64,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     p.add_argument("--once", action="store_true", help="work until nothing is due, then exit")
     p.add_argument(
+        "--unbatched",
+        action="store_true",
+        help="commit each timer and outbox item on its own, as before batching (comparisons)",
+    )
+    p.add_argument(
         "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="(INFO)"
     )
     p.set_defaults(handler=run)
@@ -101,7 +106,14 @@ def _run(args: argparse.Namespace) -> int:
     logging.getLogger("sqlalchemy.pool").setLevel(logging.CRITICAL)
     owner = args.owner or f"{socket.gethostname()}:{os.getpid()}"
     settings = WorkerSettings(
-        args.db, owner, args.batch, args.poll, args.lease, policy, once=args.once
+        args.db,
+        owner,
+        args.batch,
+        args.poll,
+        args.lease,
+        policy,
+        once=args.once,
+        batched=not args.unbatched,
     )
     worker = Worker(settings, _engine_factory(charts, app))
     try:
@@ -122,8 +134,8 @@ def _engine_factory(charts: list[Chart], app: App) -> Callable[[SqlStore], Engin
     from pathlib import Path
 
     from engine.ops.setup import default_transports
-    from engine.runtime import SystemClock
     from engine.service import Engine
+    from engine.worker.clock import DatabaseClock
 
     transports = {**default_transports(), **app.transports}
 
@@ -134,7 +146,7 @@ def _engine_factory(charts: list[Chart], app: App) -> Callable[[SqlStore], Engin
             store.register_chart(chart.id, chart.version, chart.source_hash, source)
         return Engine(
             store,
-            SystemClock(),
+            DatabaseClock(store),  # due times and leases by the database's clock
             tasks=app.tasks,
             transports=transports,
             charts=charts,

@@ -38,6 +38,7 @@ from engine.store.records import (
     DueTimer,
     InstanceRecord,
     OutboxItem,
+    SaveUnit,
     TimerChange,
 )
 
@@ -142,15 +143,43 @@ class Core:
         new = self.store.save(
             iid, after, status=status, expected_version=version, time=when, changes=changes
         )
+        if (changes is not NO_CHANGES and changes.outbox) or status is DONE or self.listeners:
+            self.committed(record, new, changes, step)
+        return new
+
+    def plan(
+        self,
+        record: InstanceRecord,
+        loaded: LoadedChart,
+        event: Event,
+        who: AuditInfo,
+        now: datetime | None = None,
+    ) -> tuple[MacroStep, SaveUnit] | None:
+        """:meth:`apply` without the save: the step and the unit of work that commits it
+        (saved by the caller, e.g. with others in one transaction, then handed to
+        :meth:`committed`). None when the event is ignored on purpose (nothing to save)."""
+        when = self._now() if now is None else now
+        step = loaded.interpreter.step(record.snapshot, event, when, instance=record.info)
+        if not step.microsteps and not step.effects:
+            return None
+        iid, version = record.info.id, record.row_version
+        changes = unit_of_work(iid, version + 1, step, when, loaded.leaves, who, self.audit)
+        status = DONE if step.after.done else ACTIVE
+        return step, SaveUnit(iid, step.after, status, version, when, changes)
+
+    def committed(
+        self, record: InstanceRecord, new: InstanceRecord, changes: Changes, step: MacroStep
+    ) -> None:
+        """What follows the commit of ``step`` (``record`` before it, ``new`` after): its
+        outbox items and a parent's ``done.spawn`` are queued, listeners are told."""
         if changes is not NO_CHANGES and changes.outbox:
             self.batch.extend(changes.outbox)
-        if status is DONE and record.status is not DONE and record.spawn is not None:
+        if new.status is DONE and record.status is not DONE and record.spawn is not None:
             done = spawn_done(self.store, new)
             if done is not None:
                 self.batch.append(done)
         if self.listeners:
-            self._notify(instance, step)
-        return new
+            self._notify(record.info, step)
 
     def note(
         self, record: InstanceRecord, loaded: LoadedChart, text: str, actor: str | None
@@ -180,34 +209,53 @@ class Core:
         """Fire one due timer as its own unit of work; False when it no longer applies."""
         record = self.store.load(due.instance_id)
         loaded = self.registry.get(record.chart, record.version)
-        timer = record.snapshot.timers.get(due.timer_id)
-        if timer is None or timer.due != due.due:  # the index is behind the snapshot: resync
-            self._consume(record, TimerChange(due.timer_id, None if timer is None else timer.due))
+        step, unit = self.plan_fire(record, loaded, due)
+        new = self.store.save(
+            unit.instance_id,
+            unit.snapshot,
+            status=unit.status,
+            expected_version=unit.expected_version,
+            time=unit.time,
+            changes=unit.changes,
+        )
+        if step is None:
             return False
-        event = Event(timer.event, timer.data, origin="timer")
-        try:
-            new = self.apply(record, loaded, event, SYSTEM, now=due.due)
-        except EventRefused as exc:
-            log.info("timer %s of %s refused: %s", timer.event, record.id, exc)
-            self._consume(record, TimerChange(due.timer_id, None))
-            return False
-        if due.timer_id in new.snapshot.timers and new.snapshot.timers[due.timer_id] == timer:
-            self._consume(new, TimerChange(due.timer_id, None))  # fired timers never stay pending
+        self.committed(record, new, unit.changes, step)
         return True
 
-    def _consume(self, record: InstanceRecord, change: TimerChange) -> None:
-        snapshot = record.snapshot
-        if change.due is None and change.timer_id in snapshot.timers:
-            timers = {k: v for k, v in snapshot.timers.items() if k != change.timer_id}
-            snapshot = replace(snapshot, timers=timers)
-        self.store.save(
-            record.id,
-            snapshot,
-            status=record.status,
-            expected_version=record.row_version,
-            time=record.updated,
-            changes=Changes(timers=(change,)),
-        )
+    def plan_fire(
+        self, record: InstanceRecord, loaded: LoadedChart, due: DueTimer
+    ) -> tuple[MacroStep | None, SaveUnit]:
+        """The unit of work that fires ``due`` (a timer of ``record``) at its due time.
+
+        The step is None when the timer no longer applies (the index was behind the
+        snapshot, or the instance refused or ignored the event): the unit then only brings
+        the index in line. A fired timer never stays pending: when the step left it in the
+        snapshot (it did not leave the timer's state), the same unit removes it.
+        """
+        timer = record.snapshot.timers.get(due.timer_id)
+        if timer is None or timer.due != due.due:  # the index is behind the snapshot: resync
+            return None, _consume(
+                record, TimerChange(due.timer_id, None if timer is None else timer.due)
+            )
+        event = Event(timer.event, timer.data, origin="timer")
+        try:
+            planned = self.plan(record, loaded, event, SYSTEM, now=due.due)
+        except EventRefused as exc:
+            log.info("timer %s of %s refused: %s", timer.event, record.id, exc)
+            return None, _consume(record, TimerChange(due.timer_id, None))
+        if planned is None:  # ignored: nothing happened but the timer is spent
+            return None, _consume(record, TimerChange(due.timer_id, None))
+        step, unit = planned
+        after = unit.snapshot
+        if after.timers.get(due.timer_id) == timer:  # fired timers never stay pending
+            timers = {k: v for k, v in after.timers.items() if k != due.timer_id}
+            changes = unit.changes
+            cancel = (*changes.timers, TimerChange(due.timer_id, None))
+            unit = unit._replace(
+                snapshot=replace(after, timers=timers), changes=changes._replace(timers=cancel)
+            )
+        return step, unit
 
     # -- the work queue ---------------------------------------------------------------
     @property
@@ -304,3 +352,19 @@ class Core:
                 f"done.spawn.{order.effect.spawn_id}", {"count": len(children)}, origin="platform"
             )
             self.batch.append(Delivery(order.parent, event))
+
+
+def _consume(record: InstanceRecord, change: TimerChange) -> SaveUnit:
+    """A unit that only changes one timer (the snapshot's and the index's) of ``record``."""
+    snapshot = record.snapshot
+    if change.due is None and change.timer_id in snapshot.timers:
+        timers = {k: v for k, v in snapshot.timers.items() if k != change.timer_id}
+        snapshot = replace(snapshot, timers=timers)
+    return SaveUnit(
+        record.id,
+        snapshot,
+        record.status,
+        record.row_version,
+        record.updated,
+        Changes(timers=(change,)),
+    )

@@ -1,9 +1,12 @@
 """The worker: fires due timers and delivers the outbox, until told to stop.
 
-One pass claims up to ``batch`` due timers (leased to this worker for ``lease``), fires
-each as its own unit of work, then claims up to ``batch`` outbox items left pending and
-performs them (failures back off exponentially; after ``max_attempts`` an item becomes a
-dead letter). When a pass found nothing, the worker sleeps ``poll`` seconds.
+One pass claims up to ``batch`` due timers (leased to this worker for ``lease``) and fires
+them, their steps committed together in one transaction (each step still all or nothing on
+its own, see :mod:`engine.service.batch`), then claims up to ``batch`` outbox items left
+pending and performs them (failures back off exponentially; after ``max_attempts`` an item
+becomes a dead letter). When a pass found nothing, the worker sleeps ``poll`` seconds.
+Times (due, lease) are the database's when the engine's clock is a
+:class:`~engine.worker.clock.DatabaseClock` (``statewise worker`` uses one).
 
 * **Several workers** share the work on PostgreSQL: claims use ``FOR UPDATE SKIP LOCKED``
   and a lease, so no two workers get the same timer or item. On SQLite run one worker.
@@ -26,10 +29,12 @@ from typing import TYPE_CHECKING
 
 from engine.errors import StatewiseError
 from engine.ops.setup import open_store, sqlite_path
+from engine.service.batch import deliver_outbox, fire_timers
 from engine.service.ops import RetryPolicy, fire_timer, is_infrastructure, perform_outbox_item
 
 if TYPE_CHECKING:
     from engine.service import Engine
+    from engine.store.records import DueTimer
     from engine.store.sql import SqlStore
 
 __all__ = ["Stats", "Worker", "WorkerSettings"]
@@ -49,6 +54,9 @@ class WorkerSettings:
     lease: float = 300.0
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     once: bool = False
+    #: the claimed timers' steps in one transaction, the delivered items marked done in one
+    #: statement; False: each its own transaction (the path before batching)
+    batched: bool = True
 
 
 @dataclass(slots=True)
@@ -160,18 +168,59 @@ class Worker:
         """Claim and process one batch of timers and one of outbox items; True if any."""
         s = self.settings
         store: SqlStore = engine.store  # type: ignore[assignment]
+        sync = getattr(engine.clock, "sync", None)
+        if sync is not None:  # a DatabaseClock: leases and due times by the database's clock
+            sync()
         lease = timedelta(seconds=s.lease)
         now = engine.clock.now()
         timers = store.claim_due_timers(now, s.batch, s.owner, lease)
         half_grace = timedelta(seconds=s.policy.grace / 2)
-        for due in timers:
-            if self.stopping:
-                return True
+
+        def inline(due: DueTimer) -> bool:
             # items of a late timer are claimable by other workers at once: leave them
             # to the outbox claims instead of performing them here
-            inline = engine.clock.now() - due.due < half_grace
+            return engine.clock.now() - due.due < half_grace
+
+        if s.batched:
+            count = fire_timers(
+                engine, timers, inline=inline, policy=s.policy, stopping=self._stop.is_set
+            )
+            self.stats.fired += count.fired
+            self.stats.skipped += count.skipped
+            self.stats.timer_failures += count.failed
+        else:
+            self._fire_each(engine, timers, inline)
+        if self.stopping:
+            return True
+        grace = timedelta(seconds=s.policy.grace)
+        now = engine.clock.now()
+        items = store.claim_outbox(now - grace, s.batch, s.owner, lease + grace)
+        if s.batched:
+            outcomes = deliver_outbox(engine, items, s.policy, stopping=self._stop.is_set)
+        else:
+            outcomes = []
+            for item in items:
+                if self.stopping:
+                    break
+                outcomes.append(perform_outbox_item(engine, item, s.policy))
+        for outcome in outcomes:
+            if outcome == "done":
+                self.stats.delivered += 1
+            elif outcome == "retry":
+                self.stats.retried += 1
+            else:
+                self.stats.dead += 1
+        return bool(timers or items)
+
+    def _fire_each(
+        self, engine: Engine, timers: tuple[DueTimer, ...], inline: Callable[[DueTimer], bool]
+    ) -> None:
+        """Each timer its own unit of work (``--unbatched``: the path before batching)."""
+        for due in timers:
+            if self.stopping:
+                return
             try:
-                if fire_timer(engine, due, perform=inline, policy=s.policy):
+                if fire_timer(engine, due, perform=inline(due), policy=self.settings.policy):
                     self.stats.fired += 1
                 else:
                     self.stats.skipped += 1
@@ -180,19 +229,3 @@ class Worker:
                     raise
                 self.stats.timer_failures += 1
                 log.error("timer %s of %s failed: %s", due.timer_id, due.instance_id, exc)
-        if self.stopping:
-            return True
-        grace = timedelta(seconds=s.policy.grace)
-        now = engine.clock.now()
-        items = store.claim_outbox(now - grace, s.batch, s.owner, lease + grace)
-        for item in items:
-            if self.stopping:
-                return True
-            outcome = perform_outbox_item(engine, item, s.policy)
-            if outcome == "done":
-                self.stats.delivered += 1
-            elif outcome == "retry":
-                self.stats.retried += 1
-            else:
-                self.stats.dead += 1
-        return bool(timers or items)

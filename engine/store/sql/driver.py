@@ -300,6 +300,51 @@ class Driver:
             self._pg_abort(conn)
             raise
 
+    def write_each(
+        self, units: Sequence[tuple[str, Sequence[Any], Sequence[Stmt], bool]]
+    ) -> list[Any]:
+        """SQLite: several units of work in one transaction, each inside a savepoint.
+
+        A unit is ``(first, args, rest, fetch)`` as for :meth:`write`; its ``rest`` runs only
+        when ``first`` changed a row (or returned one). Returns, per unit, ``first``'s
+        rowcount (or rows), or the driver error that unit met: its savepoint is rolled back
+        and the other units go on. A failure of the database itself raises (nothing kept).
+        """
+        cur = self.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        out: list[Any] = []
+        try:
+            for first, args, rest, fetch in units:
+                cur.execute("SAVEPOINT statewise_unit")
+                try:
+                    cur.execute(first, args)
+                    result = cur.fetchall() if fetch else cur.rowcount
+                    if result:
+                        for sql, values in rest:
+                            cur.execute(sql, values)
+                except self.Error as exc:
+                    if self.lost(exc):
+                        raise
+                    cur.execute("ROLLBACK TO statewise_unit")
+                    result = exc
+                cur.execute("RELEASE statewise_unit")
+                out.append(result)
+            cur.execute("COMMIT")
+        except BaseException:
+            conn = self._local.conn
+            if conn is not None and conn.in_transaction:
+                conn.rollback()
+            raise
+        return out
+
+    def lost(self, exc: BaseException) -> bool:
+        """True when ``exc`` is the database failing (connection gone, file locked or
+        unreadable) rather than one statement's data (a constraint, a bad value)."""
+        conn = self._local.conn
+        if conn is not None and (getattr(conn, "closed", False) or getattr(conn, "broken", False)):
+            return True
+        return isinstance(exc, self.OperationalError)
+
     def _pg_abort(self, conn: Any) -> None:
         if conn.closed:
             self._forget()
@@ -310,9 +355,26 @@ class Driver:
         except self.Error:
             self._forget()
 
+    def statement(self, sql: str, args: Sequence[Any], fetch: bool = False) -> Any:
+        """Run one writing statement as its own transaction (autocommit: one round trip);
+        returns its rows (``fetch``) or its rowcount."""
+        cur = self.cursor()
+        try:
+            cur.execute(sql, args)
+            return cur.fetchall() if fetch else cur.rowcount
+        except self.Error as exc:
+            if self.name == "sqlite":
+                conn = self._local.conn
+                if conn is not None and conn.in_transaction:
+                    conn.rollback()
+            raise self.failed(exc) from exc
+
     def transaction(self, statements: Sequence[Stmt]) -> None:
         """Run ``statements`` in one transaction (all or nothing)."""
         if not statements:
+            return
+        if len(statements) == 1:
+            self.statement(*statements[0])
             return
         (first, args), rest = statements[0], statements[1:]
         try:

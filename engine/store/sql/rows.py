@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from engine.runtime import InstanceInfo, Snapshot
 from engine.runtime.values import EMPTY
@@ -21,11 +21,21 @@ from engine.store.sql.codec import dumps, encode_effect, loads, to_json
 from engine.store.sql.driver import Stmt
 from engine.store.sql.statements import Statements
 
-__all__ = ["EMPTY_JSON", "Rows"]
+__all__ = ["EMPTY_JSON", "Rows", "UnitRows"]
 
 EMPTY_JSON = "{}"
 _new = tuple.__new__
 _SMALL = 4096  # entries per cache of repeated JSON
+
+
+class UnitRows(NamedTuple):
+    """The rows a unit of work adds or removes besides the instance row, per table (each a
+    tuple of the insert statement's parameters, in the columns' order)."""
+
+    audit: list[tuple[Any, ...]]
+    timer_set: list[tuple[Any, ...]]
+    timer_cancel: list[tuple[Any, ...]]
+    outbox: list[tuple[Any, ...]]
 
 
 class Rows:
@@ -89,42 +99,61 @@ class Rows:
         )
         return args, ctx
 
-    def changes(self, instance_id: str, changes: Changes, when: Any) -> list[Stmt]:
-        """The statements that store ``changes`` (``when``: the unit of work's time)."""
-        out: list[Stmt] = []
+    def change_rows(
+        self,
+        instance_id: str,
+        changes: Changes,
+        when: Any,
+        time: Callable[[datetime], Any] | None = None,
+    ) -> UnitRows:
+        """The rows that store ``changes``, per table (``when``: the unit of work's time,
+        already converted; ``time`` converts the other times, default the store's)."""
         audit, timers, outbox = changes
-        sql = self.sql
+        time = time or self.time
+        lines: list[tuple[Any, ...]] = []
         if audit and self.audit:
-            leaves, time = self._leaves_json, self.time
+            leaves = self._leaves_json
             for line, a in enumerate(audit):
                 data = a.data
-                line_row = (
-                    instance_id,
-                    a.seq,
-                    line,
-                    a.kind,
-                    a.event,
-                    EMPTY_JSON if not data else dumps(to_json(data)),
-                    leaves(a.from_configuration),
-                    leaves(a.to_configuration),
-                    a.actor,
-                    a.note,
-                    a.client_note,
-                    time(a.time),
+                lines.append(
+                    (
+                        instance_id,
+                        a.seq,
+                        line,
+                        a.kind,
+                        a.event,
+                        EMPTY_JSON if not data else dumps(to_json(data)),
+                        leaves(a.from_configuration),
+                        leaves(a.to_configuration),
+                        a.actor,
+                        a.note,
+                        a.client_note,
+                        time(a.time),
+                    )
                 )
-                out.append((sql.insert_audit, line_row))
+        timer_set: list[tuple[Any, ...]] = []
+        timer_cancel: list[tuple[Any, ...]] = []
         for timer_id, due in timers:
             if due is None:
-                out.append((sql.timer_cancel, (instance_id, timer_id)))
+                timer_cancel.append((instance_id, timer_id))
             else:
-                out.append((sql.timer_set, (instance_id, timer_id, self.time(due))))
+                timer_set.append((instance_id, timer_id, time(due)))
+        items: list[tuple[Any, ...]] = []
         for item in outbox:
             kind, payload = encode_effect(item.effect)
             status = "pending" if item.error is None else "failed"
             head = (item.id, item.instance_id, item.seq, item.position, kind, payload)
-            out.append(
-                (sql.insert_outbox, (*head, status, item.attempts, when, item.error, None, when))
-            )
+            items.append((*head, status, item.attempts, when, item.error, None, when))
+        return UnitRows(lines, timer_set, timer_cancel, items)
+
+    def changes(self, instance_id: str, changes: Changes, when: Any) -> list[Stmt]:
+        """The statements that store ``changes`` (``when``: the unit of work's time)."""
+        audit, set_, cancel, outbox = self.change_rows(instance_id, changes, when)
+        sql = self.sql
+        out: list[Stmt] = [(sql.insert_audit, r) for r in audit]
+        out += [(sql.timer_cancel, r) for r in cancel]
+        out += [(sql.timer_set, r) for r in set_]
+        out += [(sql.insert_outbox, r) for r in outbox]
         return out
 
     def _leaves_json(self, leaves: tuple[str, ...]) -> str:
