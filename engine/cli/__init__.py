@@ -35,6 +35,8 @@ COMMANDS = (
     "note",
     "force",
     "migrate",
+    "purge",
+    "archive",
 )
 
 

@@ -14,8 +14,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p = sub.add_parser(
         "history",
         help="an instance's audit trail",
-        description="Every step, note and forced change of instance ID, oldest first. "
-        "--json prints records that 'statewise render --history FILE' reads.",
+        description="Every step, note and forced change of instance ID, oldest first (an "
+        "archived instance's from the archive). --json prints records that "
+        "'statewise render --history FILE' reads.",
     )
     p.add_argument("id", metavar="ID", help="the instance id")
     add_db(p)
@@ -28,11 +29,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from engine.ops.history import audit_entry
-    from engine.ops.instances import find_instance
+    from engine.ops.history import audit_entry, instance_history
 
     with opened(args) as store:
-        records = store.history(find_instance(store, args.id).id)
+        records = instance_history(store, args.id)
     if args.json:
         print_json([audit_entry(r) for r in records])
         return EXIT_OK

@@ -13,10 +13,18 @@ import logging
 import os
 import socket
 import sys
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
-from engine.cli.tools import CommandError, add_db, add_definitions, charts_for, run_command
+from engine.cli.tools import (
+    CommandError,
+    add_db,
+    add_definitions,
+    age,
+    charts_for,
+    run_command,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -64,6 +72,20 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     p.add_argument("--once", action="store_true", help="work until nothing is due, then exit")
     p.add_argument(
+        "--purge-after",
+        type=_age_or_never,
+        default=timedelta(days=30),
+        metavar="AGE",
+        help="delete done outbox items older than AGE, e.g. 30d; 'never' keeps them (30d)",
+    )
+    p.add_argument(
+        "--archive-after",
+        type=_age_or_never,
+        default=None,
+        metavar="AGE",
+        help="archive instances finished longer than AGE ago, e.g. 90d (default: never)",
+    )
+    p.add_argument(
         "--unbatched",
         action="store_true",
         help="commit each timer and outbox item on its own, as before batching (comparisons)",
@@ -72,6 +94,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="(INFO)"
     )
     p.set_defaults(handler=run)
+
+
+def _age_or_never(text: str) -> timedelta | None:
+    return None if text.strip().lower() == "never" else age(text)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -114,6 +140,8 @@ def _run(args: argparse.Namespace) -> int:
         policy,
         once=args.once,
         batched=not args.unbatched,
+        purge_after=None if args.purge_after is None else args.purge_after.total_seconds(),
+        archive_after=None if args.archive_after is None else args.archive_after.total_seconds(),
     )
     worker = Worker(settings, _engine_factory(charts, app))
     try:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -28,6 +29,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from engine.errors import StatewiseError
+from engine.ops.retention import archive_finished, purge_outbox
 from engine.ops.setup import open_store, sqlite_path
 from engine.service.batch import deliver_outbox, fire_timers
 from engine.service.ops import RetryPolicy, fire_timer, is_infrastructure, perform_outbox_item
@@ -57,6 +59,12 @@ class WorkerSettings:
     #: the claimed timers' steps in one transaction, the delivered items marked done in one
     #: statement; False: each its own transaction (the path before batching)
     batched: bool = True
+    #: housekeeping: done outbox items older than this many seconds are deleted (None: kept)
+    purge_after: float | None = 30 * 86400.0
+    #: instances finished longer ago than this many seconds are archived (None: not)
+    archive_after: float | None = None
+    #: seconds between two rounds of housekeeping
+    housekeeping_every: float = 300.0
 
 
 @dataclass(slots=True)
@@ -68,12 +76,15 @@ class Stats:
     retried: int = 0
     dead: int = 0
     reconnects: int = 0
+    purged: int = 0
+    archived: int = 0
 
     def __str__(self) -> str:
         return (
             f"{self.fired} timer(s) fired, {self.skipped} no longer due, "
             f"{self.timer_failures} failed; {self.delivered} outbox item(s) delivered, "
-            f"{self.retried} to retry, {self.dead} dead; {self.reconnects} reconnect(s)"
+            f"{self.retried} to retry, {self.dead} dead; {self.reconnects} reconnect(s); "
+            f"{self.purged} done outbox item(s) purged, {self.archived} instance(s) archived"
         )
 
 
@@ -87,6 +98,7 @@ class Worker:
         self._stop = threading.Event()
         self._store: SqlStore | None = None
         self._engine: Engine | None = None
+        self._housekeeping_at = 0.0  # monotonic time of the next round
 
     # -- control ----------------------------------------------------------------------
     def stop(self, *_args: object) -> None:
@@ -124,6 +136,9 @@ class Worker:
             try:
                 engine = self._connect()
                 busy = self.run_pass(engine)
+                if self.settings.once and not busy:  # all done: housekeeping, then exit
+                    self._housekeeping_at = min(self._housekeeping_at, time.monotonic())
+                busy = self.housekeep(engine) or busy
             except StatewiseError as exc:
                 if not is_infrastructure(exc):
                     raise
@@ -163,6 +178,40 @@ class Worker:
                 store.close()
             except Exception:  # closing a broken connection may fail too
                 log.debug("closing the store failed", exc_info=True)
+
+    def housekeep(self, engine: Engine) -> bool:
+        """When due: purge done outbox items and archive finished instances, a few batches
+        at a time (so timers never wait long); True when more is left for the next round.
+        A failure is logged and tried again at the next round."""
+        s = self.settings
+        if time.monotonic() < self._housekeeping_at or self.stopping:
+            return False
+        store: SqlStore = engine.store  # type: ignore[assignment]
+        more = False
+        try:
+            if s.purge_after is not None:
+                swept = purge_outbox(
+                    store,
+                    timedelta(seconds=s.purge_after),
+                    stopping=self._stop.is_set,
+                    max_batches=5,
+                )
+                self.stats.purged += swept.count
+                more = not swept.complete
+            if s.archive_after is not None and not self.stopping:
+                swept = archive_finished(
+                    store,
+                    timedelta(seconds=s.archive_after),
+                    stopping=self._stop.is_set,
+                    max_batches=5,
+                )
+                self.stats.archived += swept.count
+                more = more or not swept.complete
+        except StatewiseError as exc:
+            log.error("housekeeping failed (tried again in %.0f s): %s", s.housekeeping_every, exc)
+            more = False
+        self._housekeeping_at = 0.0 if more else time.monotonic() + s.housekeeping_every
+        return more
 
     def run_pass(self, engine: Engine) -> bool:
         """Claim and process one batch of timers and one of outbox items; True if any."""

@@ -8,9 +8,13 @@ from engine.store.sql.errors import DatabaseError as DatabaseError
 from engine.store.sql.errors import SchemaNotCurrent as SchemaNotCurrent
 from engine.store.sql.queues import InstancePage as InstancePage
 from engine.store.sql.queues import InstanceSummary as InstanceSummary
+from engine.store.sql.retention import ArchivedSummary as ArchivedSummary
+from engine.store.sql.retention import ArchivePage as ArchivePage
 from engine.store.sql.store import SqlStore as SqlStore
 
 __all__ = [
+    "ArchivePage",
+    "ArchivedSummary",
     "ChartVersionConflict",
     "DatabaseError",
     "InstancePage",

@@ -18,7 +18,8 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -368,6 +369,28 @@ class Driver:
                 if conn is not None and conn.in_transaction:
                     conn.rollback()
             raise self.failed(exc) from exc
+
+    @contextmanager
+    def begin(self) -> Iterator[Any]:
+        """An explicit transaction whose statements may depend on each other's results:
+        yields the cursor; commits at the end, rolls back on any exception (a driver error
+        comes out as :class:`DatabaseError`). Several round trips: for maintenance work
+        (archiving), not for units of work."""
+        cur = self.cursor()
+        try:
+            cur.execute("BEGIN" if self.name == "postgresql" else "BEGIN IMMEDIATE")
+            yield cur
+            cur.execute("COMMIT")
+        except BaseException as exc:
+            conn = self._local.conn
+            if conn is not None:
+                if self.name == "postgresql":
+                    self._pg_abort(conn)
+                elif conn.in_transaction:
+                    conn.rollback()
+            if isinstance(exc, self.Error):
+                raise self.failed(exc) from exc
+            raise
 
     def transaction(self, statements: Sequence[Stmt]) -> None:
         """Run ``statements`` in one transaction (all or nothing)."""

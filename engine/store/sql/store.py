@@ -35,6 +35,7 @@ from engine.store.sql import schema
 from engine.store.sql.driver import Driver, Stmt, make_engine
 from engine.store.sql.errors import ChartVersionConflict, DatabaseError, SchemaNotCurrent
 from engine.store.sql.queues import Operations
+from engine.store.sql.retention import Retention
 from engine.store.sql.rows import Rows
 from engine.store.sql.saving import Saving
 from engine.store.sql.statements import Statements
@@ -45,7 +46,7 @@ __all__ = ["SqlStore"]
 _new = tuple.__new__
 
 
-class SqlStore(Saving, Operations):
+class SqlStore(Saving, Retention, Operations):
     """Instances in a SQL database: SQLite (a file) or PostgreSQL (``postgresql+psycopg://``).
 
     ``create=True`` creates or upgrades the tables (Alembic) when the database is not at the
@@ -200,9 +201,13 @@ class SqlStore(Saving, Operations):
         return {tid: self._read_time(due) for tid, due in rows}
 
     def history(self, instance_id: str) -> tuple[AuditRecord, ...]:
+        """The audit trail, oldest first; an archived instance's comes from the archive."""
         rows = self._db.all(self._sql.history, (instance_id,))
         if not rows and self._db.one(self._sql.exists, (instance_id,)) is None:
-            raise InstanceNotFound(instance_id)
+            archived = self.archived_history(instance_id)
+            if archived is None:
+                raise InstanceNotFound(instance_id)
+            return archived
         return self._rows.audit_records(instance_id, rows)
 
     # -- outbox -----------------------------------------------------------------------
