@@ -37,6 +37,7 @@ COMMANDS = (
     "migrate",
     "purge",
     "archive",
+    "status",
 )
 
 

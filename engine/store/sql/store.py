@@ -34,6 +34,7 @@ from engine.store.records import (
 from engine.store.sql import schema
 from engine.store.sql.driver import Driver, Stmt, make_engine
 from engine.store.sql.errors import ChartVersionConflict, DatabaseError, SchemaNotCurrent
+from engine.store.sql.figures import Figures
 from engine.store.sql.queues import Operations
 from engine.store.sql.retention import Retention
 from engine.store.sql.rows import Rows
@@ -46,7 +47,7 @@ __all__ = ["SqlStore"]
 _new = tuple.__new__
 
 
-class SqlStore(Saving, Retention, Operations):
+class SqlStore(Saving, Retention, Figures, Operations):
     """Instances in a SQL database: SQLite (a file) or PostgreSQL (``postgresql+psycopg://``).
 
     ``create=True`` creates or upgrades the tables (Alembic) when the database is not at the
