@@ -13,7 +13,10 @@ from typing import Any, NamedTuple
 
 from engine.store.sql.driver import Driver
 
-__all__ = ["Figures", "StoreFigures"]
+__all__ = ["CAP", "Figures", "StoreFigures"]
+
+#: counts stop here (a backlog this large needs attention, not an exact figure)
+CAP = 100_000
 
 TABLES = (
     "statewise_instances",
@@ -28,6 +31,7 @@ class StoreFigures(NamedTuple):
     """Raw figures at ``now`` (the database's time)."""
 
     now: datetime
+    #: counts are capped at :data:`CAP`
     timers_due: int
     #: of those, how many a worker holds a lease on, by owner
     timer_leases: dict[str, int]
@@ -53,38 +57,51 @@ class Figures:
         pg = self._db.name == "postgresql"
         m = "%s" if pg else "?"
         db, t, read = self._db, self._time(now), self._read_time
-        due = db.one(f"SELECT count(*), min(due) FROM statewise_timers WHERE due <= {m}", (t,))
+
+        def capped(where: str, args: tuple[Any, ...], table: str = "statewise_timers") -> int:
+            sql = f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {where} LIMIT {CAP}) AS c"
+            return int(db.one(sql, args)[0])
+
+        def first(sql: str) -> datetime | None:
+            found = db.one(sql, ())[0]
+            return None if found is None else read(found)
+
+        oldest_due = first("SELECT min(due) FROM statewise_timers")
         timer_leases = db.all(
-            "SELECT lease_owner, count(*) FROM statewise_timers "
-            f"WHERE due <= {m} AND lease_until > {m} GROUP BY lease_owner",
+            "SELECT lease_owner, count(*) FROM (SELECT lease_owner FROM statewise_timers "
+            f"WHERE due <= {m} AND lease_until > {m} LIMIT {CAP}) AS l GROUP BY lease_owner",
             (t, t),
         )
-        outbox = db.all(
-            "SELECT status, count(*), min(next_attempt_at) FROM statewise_outbox "
-            "WHERE status IN ('pending', 'failed', 'dead') GROUP BY status",
-            (),
-        )
+        outbox = {
+            status: capped(f"status = '{status}'", (), "statewise_outbox")
+            for status in ("pending", "failed", "dead")
+        }
+        opened = [
+            found
+            for status in ("pending", "failed")
+            if (
+                found := first(
+                    f"SELECT min(next_attempt_at) FROM statewise_outbox WHERE status = '{status}'"
+                )
+            )
+            is not None
+        ]
         outbox_leases = db.all(
-            "SELECT lease_owner, count(*) FROM statewise_outbox WHERE status IN "
-            f"('pending', 'failed') AND next_attempt_at > {m} AND lease_owner IS NOT NULL "
-            "GROUP BY lease_owner",
+            "SELECT lease_owner, count(*) FROM (SELECT lease_owner FROM statewise_outbox "
+            f"WHERE status IN ('pending', 'failed') AND next_attempt_at > {m} "
+            f"AND lease_owner IS NOT NULL LIMIT {CAP}) AS l GROUP BY lease_owner",
             (t,),
         )
-        done_item = db.one("SELECT min(created) FROM statewise_outbox WHERE status = 'done'", ())
-        finished = db.one(
-            "SELECT min(state_since) FROM statewise_instances WHERE status = 'done'", ()
-        )
-        opened = [read(r[2]) for r in outbox if r[0] != "dead" and r[2] is not None]
         return StoreFigures(
             now,
-            int(due[0]),
+            capped(f"due <= {m}", (t,)),
             {owner: int(n) for owner, n in timer_leases},
-            None if due[1] is None else read(due[1]),
-            {status: int(n) for status, n, _ in outbox},
+            oldest_due if oldest_due is not None and oldest_due <= now else None,
+            outbox,
             min(opened) if opened else None,
             {owner: int(n) for owner, n in outbox_leases},
-            None if done_item[0] is None else read(done_item[0]),
-            None if finished[0] is None else read(finished[0]),
+            first("SELECT min(created) FROM statewise_outbox WHERE status = 'done'"),
+            first("SELECT min(state_since) FROM statewise_instances WHERE status = 'done'"),
             self._row_counts(pg),
         )
 

@@ -100,7 +100,7 @@ class _Sql:
         if before:
             conds.append(f"archived < {m}")
         if after:
-            conds.append(f"(archived > {m} OR (archived = {m} AND id > {m}))")
+            conds.append(f"(archived, id) > ({m}, {m})")  # a range of the index
         where = f" WHERE {' AND '.join(conds)}" if conds else ""
         columns = _SUMMARY + (", record" if full else "")
         return f"SELECT {columns} FROM statewise_archive{where} ORDER BY archived, id LIMIT {m}"
@@ -238,7 +238,7 @@ class Retention:
                 sep = ""
             if not sep:
                 raise ValueError(f"cursor {after!r} does not belong to this listing")
-            args += [when, when, last]
+            args += [when, last]
         args.append(limit)
         sql = self._rsql.listing(
             chart is not None, key is not None, after is not None, before is not None, full
