@@ -90,8 +90,20 @@ instances = Table(
     ForeignKeyConstraint(
         ["parent"], ["statewise_instances.id"], name="fk_statewise_instances_parent"
     ),
-    Index(None, "parent"),
-    Index(None, "spawn"),
+    # children of an instance, the instances of one spawn; partial: top-level instances (most
+    # of them) add no entry, so an update that changes the state maintains two indexes fewer
+    Index(
+        None,
+        "parent",
+        postgresql_where=text("parent IS NOT NULL"),
+        sqlite_where=text("parent IS NOT NULL"),
+    ),
+    Index(
+        None,
+        "spawn",
+        postgresql_where=text("spawn IS NOT NULL"),
+        sqlite_where=text("spawn IS NOT NULL"),
+    ),
     # queue listings: first page of "chart X in state S, longest waiting first"
     Index(None, "chart", "state", "state_since", "n"),
     # listings without a state: creation order

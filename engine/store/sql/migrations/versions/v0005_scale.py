@@ -1,5 +1,7 @@
 """Data that does not grow forever: the archive table, and the indexes purging and archiving
-read (done outbox items by age, finished instances by age, an instance's outbox items).
+read (done outbox items by age, finished instances by age, an instance's outbox items). The
+indexes on ``parent`` and ``spawn`` become partial (top-level instances are not in them):
+an update that changes an instance's state then maintains two indexes fewer.
 
 Additive only, so it can run while statewise processes work on the database: on PostgreSQL
 the indexes are built with ``CREATE INDEX CONCURRENTLY`` (no lock on writes while they
@@ -29,6 +31,8 @@ INDEXES: tuple[tuple[str, str, list[str], sa.TextClause | None], ...] = (
     ("ix_statewise_outbox_instance_id", "statewise_outbox", ["instance_id"], None),
     ("ix_statewise_outbox_done", "statewise_outbox", ["created"], DONE),
 )
+#: indexes replaced by partial ones of the same name: (name, column)
+PARTIAL = (("ix_statewise_instances_parent", "parent"), ("ix_statewise_instances_spawn", "spawn"))
 
 
 def upgrade() -> None:
@@ -64,12 +68,34 @@ def upgrade() -> None:
                     postgresql_concurrently=True,
                     if_not_exists=True,
                 )
+            for name, column in PARTIAL:  # the new one first: queries never go without
+                op.create_index(
+                    f"{name}_new",
+                    "statewise_instances",
+                    [column],
+                    postgresql_where=sa.text(f"{column} IS NOT NULL"),
+                    postgresql_concurrently=True,
+                    if_not_exists=True,
+                )
+                op.drop_index(name, table_name="statewise_instances", postgresql_concurrently=True)
+                op.execute(f"ALTER INDEX {name}_new RENAME TO {name}")
     else:
         for name, table, columns, where in INDEXES:
             op.create_index(name, table, columns, sqlite_where=where)
+        for name, column in PARTIAL:
+            op.drop_index(name, table_name="statewise_instances")
+            op.create_index(
+                name,
+                "statewise_instances",
+                [column],
+                sqlite_where=sa.text(f"{column} IS NOT NULL"),
+            )
 
 
 def downgrade() -> None:
+    for name, column in PARTIAL:
+        op.drop_index(name, table_name="statewise_instances")
+        op.create_index(name, "statewise_instances", [column])
     for name, table, _columns, _where in INDEXES:
         op.drop_index(name, table_name=table)
     op.drop_table("statewise_archive")
