@@ -2,9 +2,10 @@
 
 ``Progress("archived")`` is a ``progress(done, total)`` callable for the operations layer.
 On a terminal it redraws one line (``[#####.....] 500/1,000 archived``); otherwise (a log
-file, CI) it prints a plain line at most every ``every`` seconds, and always the last one,
-so a log shows the work advancing without a line per item. ``total`` may be None when it is
-not known in advance (then only the count is shown).
+file, CI) it prints a plain line once ``every`` seconds have passed, and again at most that
+often, then the last one: work done within ``every`` seconds prints nothing, and a log shows
+long work advancing without a line per item. ``total`` may be None when it is not known in
+advance (then only the count is shown).
 """
 
 from __future__ import annotations
@@ -25,13 +26,13 @@ class Progress:
         self.every = every
         self.width = width
         self.tty = self.stream.isatty()
-        self._last = 0.0
+        self._last = time.monotonic()
         self._drawn = False
 
     def __call__(self, done: int, total: int | None) -> None:
         finished = total is not None and done >= total
         now = time.monotonic()
-        if not self.tty and not finished and now - self._last < self.every:
+        if not self.tty and now - self._last < self.every and not (finished and self._drawn):
             return
         self._last = now
         count = f"{done:,}" if total is None else f"{done:,}/{total:,}"
@@ -44,6 +45,7 @@ class Progress:
             self._drawn = True
         else:
             self.stream.write(f"{count} {self.label}\n")
+            self._drawn = True
         self.stream.flush()
 
     def close(self) -> None:
@@ -51,4 +53,4 @@ class Progress:
         if self.tty and self._drawn:
             self.stream.write("\n")
             self.stream.flush()
-            self._drawn = False
+        self._drawn = False

@@ -52,7 +52,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--app", metavar="MODULE:FUNCTION", help="returns {tasks, transports, functions}"
     )
     p.add_argument("--owner", help="this worker's name in leases (default: host:pid)")
-    p.add_argument("--batch", type=int, default=50, metavar="N", help="claims per pass (50)")
+    p.add_argument(
+        "--batch",
+        type=int,
+        default=100,
+        metavar="N",
+        help="timers (and items) per pass and per transaction (100)",
+    )
     p.add_argument("--poll", type=float, default=1.0, metavar="SECONDS", help="idle pause (1)")
     p.add_argument(
         "--max-attempts", type=int, default=8, metavar="N", help="attempts before a dead letter (8)"

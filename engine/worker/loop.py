@@ -51,7 +51,7 @@ MAX_BACKOFF = 30.0
 class WorkerSettings:
     url: str
     owner: str
-    batch: int = 50
+    batch: int = 100
     poll: float = 1.0
     lease: float = 300.0
     policy: RetryPolicy = field(default_factory=RetryPolicy)

@@ -8,9 +8,10 @@ driver's cursor (``sqlite3``, ``psycopg``), the fast path measured in docs/perfo
 * **SQLite** (a file; WAL, ``synchronous`` NORMAL by default, foreign keys on, a busy
   timeout): the driver runs in autocommit mode and a write is ``BEGIN IMMEDIATE`` ...
   ``COMMIT``, so writers queue on the database lock instead of failing on an upgrade.
-* **PostgreSQL** (``psycopg`` 3, session time zone UTC, autocommit): a write sends ``BEGIN``,
-  its statements and waits once (a pipeline), then ``COMMIT`` or ``ROLLBACK``: two round
-  trips per unit of work whatever its size.
+* **PostgreSQL** (``psycopg`` 3, session time zone UTC, autocommit): a unit of work is one
+  statement (:mod:`.units`), which autocommit makes its own transaction; a write of several
+  statements sends ``BEGIN``, them and waits once (a pipeline), then ``COMMIT`` or
+  ``ROLLBACK``: two round trips whatever its size.
 """
 
 from __future__ import annotations
