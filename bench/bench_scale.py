@@ -26,7 +26,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -64,8 +63,22 @@ def _sender(url: str, ids: list[str], ready: Any, go: Any, out: Any) -> None:
         out.put((len(ids) * len(EVENTS), start, time.perf_counter()))
 
 
+def _cpu_times() -> tuple[float, float]:
+    """(busy, total) jiffies of the whole machine (/proc/stat; zeros elsewhere)."""
+    try:
+        fields = [float(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return 0.0, 0.0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0.0)
+    return sum(fields) - idle, sum(fields)
+
+
+BUSY: dict[int, list[float]] = {}
+
+
 def senders(url: str, ids: list[str], processes: int, per: int) -> float:
-    """Events per second of ``processes`` processes sending to distinct instances."""
+    """Events per second of ``processes`` processes sending to distinct instances (the
+    machine's CPU use during the run goes to ``BUSY``)."""
     ctx = mp.get_context("spawn")
     ready, out, go = ctx.Queue(), ctx.Queue(), ctx.Event()
     procs = [
@@ -76,8 +89,12 @@ def senders(url: str, ids: list[str], processes: int, per: int) -> float:
         p.start()
     for _ in procs:
         ready.get(timeout=120)
+    before = _cpu_times()
     go.set()
     results = [out.get(timeout=600) for _ in procs]
+    after = _cpu_times()
+    if after[1] > before[1]:
+        BUSY.setdefault(processes, []).append((after[0] - before[0]) / (after[1] - before[1]))
     for p in procs:
         p.join(30)
     total = sum(r[0] for r in results)
@@ -221,13 +238,14 @@ def report(rates: dict[tuple[str, ...], list[float]], args: argparse.Namespace) 
         f"**Sending processes on PostgreSQL.** Each process sends the order workload (7 events "
         f"per instance, round robin) to {args.per_process} instances of its own through "
         "`Engine.send`; events/s of all of them together.\n",
-        "| processes | events/s | ÷ one process |\n|---:|---:|---:|",
+        "| processes | events/s | ÷ one process | machine CPU busy |\n|---:|---:|---:|---:|",
     ]
     one = med.get(("send", "1 process(es)"))
     for n in PROCESSES:
         key = ("send", f"{n} process(es)")
         ratio = f"{med[key] / one:.2f}x" if one and key in med else "-"
-        out.append(f"| {n} | {cell(key)} | {ratio} |")
+        busy = f"{statistics.median(BUSY[n]):.0%}" if BUSY.get(n) else "-"
+        out.append(f"| {n} | {cell(key)} | {ratio} | {busy} |")
     out += [
         "",
         f"**Bulk send** (`send_many`, deferred effects, {args.bulk:,} instances on SQLite and "
@@ -260,8 +278,6 @@ def report(rates: dict[tuple[str, ...], list[float]], args: argparse.Namespace) 
         out.append(f"A bulk send on SQLite ran at **{bulk_sqlite:,.0f} instances/s** (target: 5,000).")
     return "\n".join(out) + "\n"
 
-
-Progress = Callable[[int, int], None]
 
 if __name__ == "__main__":
     raise SystemExit(main())
