@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_engine import CHART, EVENTS  # noqa: E402
+from bench.machine import Busy  # noqa: E402
 from bench.pg import pg_database, pg_template_copy  # noqa: E402
 from bench.report import write_section  # noqa: E402
 from engine import Engine, load_text  # noqa: E402
@@ -63,16 +64,6 @@ def _sender(url: str, ids: list[str], ready: Any, go: Any, out: Any) -> None:
         out.put((len(ids) * len(EVENTS), start, time.perf_counter()))
 
 
-def _cpu_times() -> tuple[float, float]:
-    """(busy, total) jiffies of the whole machine (/proc/stat; zeros elsewhere)."""
-    try:
-        fields = [float(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    except OSError:
-        return 0.0, 0.0
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0.0)
-    return sum(fields) - idle, sum(fields)
-
-
 BUSY: dict[int, list[float]] = {}
 
 
@@ -89,12 +80,11 @@ def senders(url: str, ids: list[str], processes: int, per: int) -> float:
         p.start()
     for _ in procs:
         ready.get(timeout=120)
-    before = _cpu_times()
-    go.set()
-    results = [out.get(timeout=600) for _ in procs]
-    after = _cpu_times()
-    if after[1] > before[1]:
-        BUSY.setdefault(processes, []).append((after[0] - before[0]) / (after[1] - before[1]))
+    with Busy() as busy:
+        go.set()
+        results = [out.get(timeout=600) for _ in procs]
+    if busy.share is not None:
+        BUSY.setdefault(processes, []).append(busy.share)
     for p in procs:
         p.join(30)
     total = sum(r[0] for r in results)
@@ -130,7 +120,7 @@ def fill_finished(url: str, instances: int, audit_lines: int, outbox_items: int)
                     "configuration, state, state_since, context, history, timers, done, status, "
                     "row_version, created, updated) SELECT 'i' || x, 'bench.order', 1, 'K' || x, "
                     "'[\"completed\"]', 'completed', '2020-01-01 00:00:00', "
-                    "'{\"total\":{\"$dec\":\"120.50\"},\"credit_limit\":{\"$dec\":\"500\"}}', "
+                    '\'{"total":{"$dec":"120.50"},"credit_limit":{"$dec":"500"}}\', '
                     "'{}', '{}', (x > 0), 'done', 8, '2020-01-01 00:00:00', "
                     "'2020-01-01 00:00:00' FROM g",
                     (),
@@ -192,7 +182,10 @@ def main(argv: list[str] | None = None) -> int:
         bulk_ids = seed_orders(f"sqlite:///{sqlite_bulk}", args.bulk)
         sqlite_sweep = folder / "sweep.db"
         fill_finished(f"sqlite:///{sqlite_sweep}", args.sweep, 8, args.sweep * 2)
-        with pg_database("postgresql+psycopg") as orders, pg_database("postgresql+psycopg") as swept:
+        with (
+            pg_database("postgresql+psycopg") as orders,
+            pg_database("postgresql+psycopg") as swept,
+        ):
             pg_ids: list[str] = []
             if orders is not None and swept is not None:
                 pg_ids = seed_orders(orders, args.per_process * max(PROCESSES))
@@ -201,17 +194,29 @@ def main(argv: list[str] | None = None) -> int:
                 if orders is not None and swept is not None:
                     for n in PROCESSES:
                         with pg_template_copy(orders) as url:
-                            note(("send", f"{n} process(es)"), senders(url, pg_ids, n, args.per_process), "events")
+                            note(
+                                ("send", f"{n} process(es)"),
+                                senders(url, pg_ids, n, args.per_process),
+                                "events",
+                            )
                     for batch in (500, 1):
                         with pg_template_copy(orders) as url:
-                            note(("bulk", "PostgreSQL 15", f"batch {batch}"), bulk(url, pg_ids, "submit", batch), "instances")
+                            note(
+                                ("bulk", "PostgreSQL 15", f"batch {batch}"),
+                                bulk(url, pg_ids, "submit", batch),
+                                "instances",
+                            )
                     for what in ("purge", "archive"):
                         with pg_template_copy(swept) as url:
                             note((what, "PostgreSQL 15"), sweep_rate(url, what)[0], "rows")
                 for batch in (500, 1):
                     copy = folder / f"bulk-{r}-{batch}.db"
                     shutil.copyfile(sqlite_bulk, copy)
-                    note(("bulk", "SQLite", f"batch {batch}"), bulk(f"sqlite:///{copy}", bulk_ids, "submit", batch), "instances")
+                    note(
+                        ("bulk", "SQLite", f"batch {batch}"),
+                        bulk(f"sqlite:///{copy}", bulk_ids, "submit", batch),
+                        "instances",
+                    )
                 for what in ("purge", "archive"):
                     copy = folder / f"sweep-{r}-{what}.db"
                     shutil.copyfile(sqlite_sweep, copy)
@@ -219,7 +224,11 @@ def main(argv: list[str] | None = None) -> int:
     body = report(rates, args)
     print(body)
     if not args.no_write:
-        write_section(ROOT / "docs" / "performance.md", "Scale: many processes, bulk sends, housekeeping", body)
+        write_section(
+            ROOT / "docs" / "performance.md",
+            "Scale: many processes, bulk sends, housekeeping",
+            body,
+        )
     return 0
 
 
@@ -275,7 +284,9 @@ def report(rates: dict[tuple[str, ...], list[float]], args: argparse.Namespace) 
         )
     bulk_sqlite = med.get(("bulk", "SQLite", "batch 500"))
     if bulk_sqlite:
-        out.append(f"A bulk send on SQLite ran at **{bulk_sqlite:,.0f} instances/s** (target: 5,000).")
+        out.append(
+            f"A bulk send on SQLite ran at **{bulk_sqlite:,.0f} instances/s** (target: 5,000)."
+        )
     return "\n".join(out) + "\n"
 
 

@@ -35,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import Busy  # noqa: E402
 from bench.pg import pg_database, pg_template_copy  # noqa: E402
 from bench.report import write_section  # noqa: E402
 from engine import Engine, ManualClock, load_text  # noqa: E402
@@ -127,6 +128,10 @@ def left(store: SqlStore, workload: str) -> bool:
     return bool(store.pending_outbox(1))
 
 
+#: (workload, workers, batched, URL scheme) -> share of the machine's cores busy during runs
+BUSY: dict[tuple[str, int, bool, str], list[float]] = {}
+
+
 def run(url: str, n: int, workload: str, workers: int, batched: bool, folder: Path) -> float:
     """Items per second done by ``workers`` worker processes on the copy at ``url``."""
     definitions = folder / "defs"
@@ -148,11 +153,13 @@ def run(url: str, n: int, workload: str, workers: int, batched: bool, folder: Pa
                 raise RuntimeError("workers did not start: " + logs[0].read_text()[-2000:])
             time.sleep(0.05)
         make_due(url, workload)
-        with SqlStore(url) as store:
+        with SqlStore(url) as store, Busy() as busy:
             start = time.perf_counter()
             while left(store, workload):
                 time.sleep(0.02)
             elapsed = time.perf_counter() - start
+        if busy.share is not None:
+            BUSY.setdefault((workload, workers, batched, url.split(":")[0]), []).append(busy.share)
     finally:
         for p in procs:
             p.terminate()
@@ -179,7 +186,7 @@ def sqlite_templates(folder: Path, n: int) -> Iterator[Callable[[str, int], str]
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--instances", type=int, default=3000)
+    parser.add_argument("--instances", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-write", action="store_true", help="do not update docs/performance.md")
     args = parser.parse_args(argv)
@@ -194,7 +201,10 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="statewise-bench-") as tmp:
         folder = Path(tmp)
-        with pg_database("postgresql+psycopg") as timers_pg, pg_database("postgresql+psycopg") as outbox_pg:
+        with (
+            pg_database("postgresql+psycopg") as timers_pg,
+            pg_database("postgresql+psycopg") as outbox_pg,
+        ):
             if timers_pg is not None and outbox_pg is not None:
                 seed(timers_pg, n, "timers")
                 seed(outbox_pg, n, "outbox")
@@ -229,10 +239,13 @@ def report(rates: dict[tuple[str, str, int, bool], list[float]], n: int, rounds:
         one = med.get((db, workload, 1, batched))
         vs_unbatched = f"{med[(db, workload, workers, batched)] / base:.2f}x" if base else "-"
         vs_one = f"{med[(db, workload, workers, batched)] / one:.2f}x" if one else "-"
+        scheme = "postgresql+psycopg" if db == "PostgreSQL 15" else "sqlite"
+        shares = BUSY.get((workload, workers, batched, scheme))
+        busy = f"{statistics.median(shares):.0%}" if shares else "-"
         rows.append(
             f"| {db} | {workload} | {workers} | {'batched' if batched else 'unbatched'} | "
             f"{statistics.median(values):,.0f} ({min(values):,.0f} to {max(values):,.0f}) | "
-            f"{vs_unbatched} | {vs_one} |\n"
+            f"{vs_unbatched} | {vs_one} | {busy} |\n"
         )
     pg = "PostgreSQL 15"
     summary = []
@@ -253,8 +266,8 @@ def report(rates: dict[tuple[str, str, int, bool], list[float]], n: int, rounds:
         "run starts from a copy of the seeded database, with the workers already connected; "
         "the rate runs from the moment everything falls due until nothing is left. Median of "
         f"{rounds} interleaved rounds (range in brackets).\n\n"
-        "| database | work | workers | path | per second | ÷ unbatched | ÷ one worker |\n"
-        "|---|---|---:|---|---:|---:|---:|\n"
+        "| database | work | workers | path | per second | ÷ unbatched | ÷ one worker | cores busy |\n"
+        "|---|---|---:|---|---:|---:|---:|---:|\n"
         + "".join(rows)
         + "\n"
         + "\n".join(summary)
