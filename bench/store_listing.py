@@ -70,15 +70,20 @@ def _rows(n: int, pg: bool) -> Iterator[tuple[Any, ...]]:
         )
 
 
-def _bulk_insert(store: SqlStore, n: int) -> float:
+def _bulk_insert(
+    store: SqlStore, n: int, rows: Iterator[tuple[Any, ...]] | None = None, chart: str = CHART
+) -> float:
+    """Insert ``rows`` (default: this module's queue rows) for ``chart``, indexes rebuilt
+    afterwards; returns the seconds it took."""
     engine = store._db.engine
     pg = engine.dialect.name == "postgresql"
     start = time.perf_counter()
     with engine.begin() as conn:
         conn.exec_driver_sql(
             "INSERT INTO statewise_chart_versions (chart, version, source_hash, created) "
-            + ("VALUES (%s, 1, '', %s)" if pg else "VALUES (?, 1, '', ?)"),
-            (CHART, datetime.now(UTC) if pg else sqlite_time(datetime.now(UTC))),
+            + ("VALUES (%s, 1, '', %s)" if pg else "VALUES (?, 1, '', ?)")
+            + " ON CONFLICT DO NOTHING",
+            (chart, datetime.now(UTC) if pg else sqlite_time(datetime.now(UTC))),
         )
         for ix in instances.indexes:
             conn.execute(DropIndex(ix))
@@ -87,14 +92,15 @@ def _bulk_insert(store: SqlStore, n: int) -> float:
         cur = raw.cursor()
         if pg:
             with cur.copy(f"COPY statewise_instances ({COLUMNS}) FROM STDIN") as copy:  # type: ignore[attr-defined]
-                for row in _rows(n, pg=True):
+                for row in rows if rows is not None else _rows(n, pg=True):
                     copy.write_row(row)
         else:
             cur.execute("PRAGMA synchronous=OFF")
             cur.execute("BEGIN")
             marks = ", ".join("?" * 17)
             cur.executemany(
-                f"INSERT INTO statewise_instances ({COLUMNS}) VALUES ({marks})", _rows(n, pg=False)
+                f"INSERT INTO statewise_instances ({COLUMNS}) VALUES ({marks})",
+                rows if rows is not None else _rows(n, pg=False),
             )
             cur.execute("COMMIT")
         raw.commit()

@@ -14,6 +14,7 @@ from typing import Any
 from engine.source import Span
 
 __all__ = [
+    "SKIPPED_CHECKS",
     "DefinitionError",
     "Diagnostic",
     "EvaluationError",
@@ -21,6 +22,11 @@ __all__ = [
     "Severity",
     "StatewiseError",
 ]
+
+
+#: Notes that a stage of checks did not run because of earlier errors (W320: nothing after
+#: the schema; W410: the graph checks). They sort after a file's other diagnostics.
+SKIPPED_CHECKS = frozenset({"W320", "W410"})
 
 
 class Severity(StrEnum):
@@ -46,10 +52,12 @@ class Diagnostic:
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
 
-    def sort_key(self) -> tuple[str, int, int, str]:
+    def sort_key(self) -> tuple[str, int, int, int, str]:
+        """By file, then position; a note that checks did not run comes last in its file."""
+        last = 1 if self.code in SKIPPED_CHECKS else 0
         if self.span is None:
-            return ("", 0, 0, self.code)
-        return (self.span.file, self.span.line, self.span.col, self.code)
+            return ("", last, 0, 0, self.code)
+        return (self.span.file, last, self.span.line, self.span.col, self.code)
 
     def format(self) -> str:
         """``FILE:LINE:COL: CODE message (at path)``, the text format of ``validate``."""

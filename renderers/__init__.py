@@ -13,6 +13,8 @@ from renderers.diff import Change as Change
 from renderers.diff import ChangeKind as ChangeKind
 from renderers.diff import ChartDiff as ChartDiff
 from renderers.diff import diff_charts as diff_charts
+from renderers.divergence import DivergencePoint as DivergencePoint
+from renderers.divergence import divergence_map as divergence_map
 from renderers.docs import build_docs as build_docs
 from renderers.output import FORMATS as FORMATS
 from renderers.output import DotNotInstalled as DotNotInstalled
@@ -38,6 +40,7 @@ __all__ = [
     "Diagram",
     "DiagramEdge",
     "DiagramNode",
+    "DivergencePoint",
     "DotNotInstalled",
     "EdgeCategory",
     "HistoryRecord",
@@ -46,6 +49,7 @@ __all__ = [
     "build_diagram",
     "build_docs",
     "diff_charts",
+    "divergence_map",
     "dot_available",
     "heat_map",
     "load_histories",

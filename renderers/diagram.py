@@ -105,6 +105,8 @@ class DiagramEdge:
     title: str = ""  # the first line of the edge label: manual label, label or event
     guard: str | None = None
     guard_short: str | None = None
+    #: the guard in its normal form (spacing, quotes, parentheses), for comparing versions
+    guard_norm: str | None = None
     actions: tuple[str, ...] = ()  # one line per action
     actions_short: str = ""  # "notify(times)2, assign"
     manual_label: str | None = None
@@ -313,6 +315,7 @@ def _edge(chart: Chart, state: State, t: Transition) -> DiagramEdge:
         title=title,
         guard=t.guard.text if t.guard is not None else None,
         guard_short=shorten(t.guard.text) if t.guard is not None else None,
+        guard_norm=t.guard.compiled.text if t.guard is not None else None,
         actions=tuple(describe_action(a) for a in t.actions),
         actions_short=summarize_actions(t.actions),
         manual_label=manual.label if manual else None,

@@ -65,6 +65,8 @@ def _compare(
     for what, get in pairs:
         a, b = get(old), get(new)
         if a != b:
+            if what == "guard":  # compared in normal form, shown as written
+                a, b = getattr(old, "guard", a), getattr(new, "guard", b)
             details.append(_explain(what, a, b))
     return tuple(details)
 
@@ -114,15 +116,14 @@ _EDGE_FIELDS: list[tuple[str, Callable[[object], object]]] = [
     (f, (lambda name: lambda e: getattr(e, name))(attr))
     for f, attr in (
         ("target", "targets"),
-        ("guard", "guard"),
+        ("guard", "guard_norm"),  # written differently, same guard: no change
         ("timer", "timer"),
         ("trigger", "trigger"),
         ("manual action", "manual_label"),
-        ("roles", "roles"),
         ("audit note required", "note_required"),
         ("actions", "actions"),
     )
-]
+] + [("roles", lambda e: tuple(sorted(getattr(e, "roles"))))]  # noqa: B009
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """Documentation pages: one Markdown page per chart plus an index, ready for MkDocs.
 
-Each page has the diagram (an SVG file next to the page, and the same chart as Mermaid),
+Each page has the diagram (an overview with compound states closed, a diagram per compound
+state and the whole chart, each with pan and zoom; all files next to the page, nothing
+loaded from elsewhere; the Mermaid text as a file),
 the states (labels, queues, codes, tags), the transitions (events, guards, who may
 trigger them), the timers, the events and tasks the chart declares, and the
 notifications with their templates' text.
@@ -13,8 +15,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from engine.model import Action, Chart, If, Notify
+from renderers.collapse import piece_name
 from renderers.diagram import Diagram, DiagramEdge, EdgeCategory, build_diagram
-from renderers.mermaid import mermaid_text
+from renderers.pieces import Pieces, write_pieces
 
 __all__ = ["build_docs", "chart_page", "index_page", "page_name"]
 
@@ -202,22 +205,50 @@ def _templates(chart: Chart) -> list[str]:
     return out
 
 
-def chart_page(chart: Chart, svg_name: str | None = None, source: str | None = None) -> str:
-    """The Markdown page of one chart."""
+def _diagrams(d: Diagram, pieces: Pieces | None, svg_name: str | None) -> list[str]:
+    """The diagram section: the overview (click: pan and zoom), the whole chart, each
+    compound state's own diagram, the Mermaid text. Nothing is loaded from elsewhere."""
+    if pieces is None:
+        if svg_name is None:
+            return []
+        return [f"![{d.title}]({svg_name})", ""]
+    viewer = pieces.viewer
+    lines = ["## Diagram", ""]
+    if svg_name:
+        lines += [
+            f"[![{d.title}]({svg_name})]({viewer(pieces.overview)})",
+            "",
+            "The overview: a state marked \u25b8 holds more states. Click the diagram to open "
+            "it with pan and zoom (wheel, drag, `+` `-` `0`), where each such state opens its own "
+            f"diagram. [The whole chart in one diagram]({viewer(pieces.full)}).",
+            "",
+        ]
+        if pieces.states:
+            links = " · ".join(
+                f"[{_cell(label)}]({viewer(piece_name(pieces.chart_id, sid))})"
+                for sid, label in pieces.states
+            )
+            lines += [f"Inside the compound states: {links}.", ""]
+    lines += [
+        f"The chart as Mermaid text, for GitHub and GitLab: [{pieces.mermaid}]({pieces.mermaid}).",
+        "",
+    ]
+    return lines
+
+
+def chart_page(
+    chart: Chart,
+    svg_name: str | None = None,
+    source: str | None = None,
+    pieces: Pieces | None = None,
+) -> str:
+    """The Markdown page of one chart (``pieces``: the diagram files written beside it)."""
     d = build_diagram(chart)
     src = f" · source: `{source}`" if source else ""
     lines = [f"# {d.title}", "", f"`{chart.id}` version {chart.version}{src}", ""]
     if chart.description:
         lines += [" ".join(chart.description.split()), ""]
-    if svg_name:
-        lines += [
-            f"![{d.title}]({svg_name})",
-            "",
-            f"[Open the diagram on its own]({svg_name}) (hover over states and transitions "
-            "for their details).",
-            "",
-        ]
-    lines += ["## Diagram (Mermaid)", "", "```mermaid", mermaid_text(d).rstrip("\n"), "```", ""]
+    lines += _diagrams(d, pieces, svg_name)
     lines += [*_states(d), "", *_transitions(d), ""]
     timers = _timers(d)
     lines += timers + ([""] if timers else [])
@@ -258,28 +289,26 @@ def build_docs(
     svg: bool = True,
     root: str | Path | None = None,
 ) -> list[Path]:
-    """Write ``<chart id>.md`` (+ ``.svg``) per chart and ``index.md`` into ``out_dir``.
+    """Write ``<chart id>.md`` per chart with its diagram files (:mod:`.pieces`) and
+    ``index.md`` into ``out_dir``.
 
-    ``svg=False`` skips the SVG files (no ``dot`` program needed). ``root`` makes the
-    source paths shown on the pages relative. Returns the files written or kept.
+    ``svg=False`` skips the SVG files and their pages (no ``dot`` program needed). ``root``
+    makes the source paths shown on the pages relative. Returns the files written or kept.
     """
-    from renderers.output import render
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     charts = list(charts)
     written: list[Path] = []
     for chart in charts:
-        svg_name = f"{chart.id}.svg" if svg else None
-        if svg_name:
-            _write(out / svg_name, render(chart, "svg"))
-            written.append(out / svg_name)
+        pieces, files = write_pieces(chart, out, _write, svg=svg)
+        written += files
+        svg_name = f"{pieces.overview}.svg" if svg else None
         source = chart.file
         if root is not None:
             with contextlib.suppress(ValueError):
                 source = Path(chart.file).resolve().relative_to(Path(root).resolve()).as_posix()
         page = out / page_name(chart)
-        _write(page, chart_page(chart, svg_name, source).encode())
+        _write(page, chart_page(chart, svg_name, source, pieces).encode())
         written.append(page)
     _write(out / "index.md", index_page(charts).encode())
     written.append(out / "index.md")

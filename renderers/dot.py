@@ -63,10 +63,13 @@ class _Group:
 
 
 class _Builder:
-    def __init__(self, diagram: Diagram, marks: Decorations, legend: bool, merge: bool) -> None:
+    def __init__(
+        self, diagram: Diagram, marks: Decorations, legend: bool, merge: bool, classes: bool = False
+    ) -> None:
         self.d = diagram
         self.marks = marks
         self.legend = legend
+        self.classes = classes
         self.internal: dict[str, list[DiagramEdge]] = {}
         for e in diagram.edges:
             if e.targetless:
@@ -145,6 +148,8 @@ class _Builder:
             ("penwidth", f"{mark.penwidth:g}" if mark.penwidth is not None else None),
             ("style", mark.style),
             ("fontcolor", mark.fontcolor),
+            ("URL", mark.url),
+            ("target", "_top" if mark.url else None),
         ):
             if value:
                 attrs[key] = value
@@ -241,6 +246,8 @@ class _Builder:
         widest = max(marks, key=lambda m: m.penwidth or 0.0) if marks else None
         self._apply(attrs, widest, fill=False)
         attrs.pop("fontcolor", None)
+        if self.classes:  # the SVG element names the transitions it draws (live overlays)
+            attrs["class"] = " ".join(e.id for e in edges)
         return attrs
 
     def label_node(self, g: graphviz.Digraph, group: _Group) -> None:
@@ -255,6 +262,7 @@ class _Builder:
             height="0",
             id=f"label-{group.id}",
             tooltip=attrs["tooltip"],
+            **({"class": attrs["class"]} if "class" in attrs else {}),
         )
 
     def _tail(self, source: str, target: str) -> tuple[str, dict[str, str]]:
@@ -340,6 +348,12 @@ def build_graph(
     rankdir: str = "TB",
     legend: bool = True,
     merge: bool = True,
+    classes: bool = False,
 ) -> graphviz.Digraph:
-    """The diagram as a :class:`graphviz.Digraph` (``.source`` is the DOT text)."""
-    return _Builder(diagram, decorations or _NO_MARKS, legend, merge).build(rankdir)
+    """The diagram as a :class:`graphviz.Digraph` (``.source`` is the DOT text).
+
+    ``classes=True`` gives every transition's SVG elements the ids of the diagram edges
+    they draw as class names (``t12 t13``), so an overlay can be applied to the SVG later
+    (:mod:`renderers.live`) without laying the graph out again.
+    """
+    return _Builder(diagram, decorations or _NO_MARKS, legend, merge, classes).build(rankdir)

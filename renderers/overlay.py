@@ -21,11 +21,13 @@ from renderers.style import Decorations, Mark
 
 __all__ = [
     "HistoryRecord",
+    "PathMarks",
     "format_duration",
     "heat_map",
     "load_histories",
     "load_history",
     "match_edges",
+    "path_marks",
     "path_overlay",
 ]
 
@@ -168,17 +170,24 @@ def format_duration(seconds: float) -> str:
     return f"{s}s"
 
 
-def path_overlay(
+@dataclass(frozen=True, slots=True)
+class PathMarks:
+    """Where one instance has been: the states visited, where it is now (``current``: every
+    active state; ``leaves``: the innermost ones), and the step numbers of each transition
+    it took (diagram edge id -> steps)."""
+
+    visited: frozenset[str]
+    current: frozenset[str]
+    leaves: frozenset[str]
+    steps: Mapping[str, tuple[int, ...]]
+
+
+def path_marks(
     diagram: Diagram,
     history: Sequence[HistoryRecord],
     current: Iterable[str] | None = None,
-) -> Decorations:
-    """Highlight the path one instance took and where it is now.
-
-    Taken transitions are drawn thick with their step numbers; visited states are
-    tinted; the current configuration (``current``, else the last record's
-    ``to_states``) is filled; everything else is greyed out.
-    """
+) -> PathMarks:
+    """The path of one instance over ``diagram`` (see :func:`path_overlay`)."""
     steps: dict[str, list[int]] = {}
     visited: set[str] = set()
     for n, record in enumerate(history, start=1):
@@ -191,8 +200,29 @@ def path_overlay(
     )
     now = _closure(diagram, now_states)
     leaves = {s for s in now if not any(o != s and s in diagram.ancestors(o) for o in now)}
+    return PathMarks(
+        frozenset(visited),
+        frozenset(now),
+        frozenset(leaves),
+        {eid: tuple(ns) for eid, ns in steps.items()},
+    )
+
+
+def path_overlay(
+    diagram: Diagram,
+    history: Sequence[HistoryRecord],
+    current: Iterable[str] | None = None,
+) -> Decorations:
+    """Highlight the path one instance took and where it is now.
+
+    Taken transitions are drawn thick with their step numbers; visited states are
+    tinted; the current configuration (``current``, else the last record's
+    ``to_states``) is filled; everything else is greyed out.
+    """
+    marks = path_marks(diagram, history, current)
+    now, leaves = marks.current, marks.leaves
     nodes: dict[str, Mark] = {}
-    for s in visited | now:
+    for s in marks.visited | now:
         if diagram.node(s).is_cluster:  # a border, not a fill: clusters hold the rest
             width = 3.0 if s in now else 2.0
             nodes[s] = Mark(color=CURRENT_BORDER if s in now else VISITED_BORDER, penwidth=width)
@@ -202,7 +232,7 @@ def path_overlay(
             nodes[s] = Mark(fill=VISITED_FILL, color=VISITED_BORDER)
     edges = {
         eid: Mark(color=PATH, penwidth=3.0, note="#" + ", #".join(map(str, ns)))
-        for eid, ns in steps.items()
+        for eid, ns in marks.steps.items()
     }
     span = ""
     if history:

@@ -70,6 +70,8 @@ class Mark:
     style: str | None = None
     note: str | None = None  # an extra line in the label ("x12", "median 2h")
     fontcolor: str | None = None
+    #: a link (SVG): clicking the node opens it in the whole window
+    url: str | None = None
 
 
 @dataclass(frozen=True)

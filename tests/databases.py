@@ -22,6 +22,10 @@ from engine.store.sql import SqlStore
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TABLES = (
+    "statewise_web_idempotency",
+    "statewise_web_tokens",
+    "statewise_web_users",
+    "statewise_web_secrets",
     "statewise_archive",
     "statewise_outbox",
     "statewise_timers",

@@ -1,8 +1,11 @@
 """The broken-definitions corpus: each tests/cases/invalid/NAME.yaml has one (or a few)
 deliberate mistakes, and NAME.expected lists the ``LINE:COL: CODE`` lines that
-``statewise validate --format text`` must report for it, sorted by position, without the
-file name (diagnostics inside another file, such as an included fragment, keep that file's
-path relative to the corpus folder: ``fragments/x.yaml:3:11: E007``).
+``statewise validate --format text`` must report for it, sorted by position (a note that
+checks did not run, W320 or W410, last), without the file name (diagnostics inside
+another file, such as an included fragment, keep that file's path relative to the corpus
+folder: ``fragments/x.yaml:3:11: E007``). The ``multi_*`` cases plant mistakes for several
+stages (YAML, schema, model, expressions, templates, graph) and expect all of them from
+one run.
 
 The positions are where a careful person would point: the column of the actual mistake,
 not whatever the tool prints today. Fragments used by the cases live in ``fragments/`` and
@@ -41,6 +44,7 @@ def _reported(path: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
 
 def test_corpus_is_complete() -> None:
     assert len(CASES) >= 45
+    assert len([p for p in CASES if p.stem.startswith("multi_")]) >= 6
     missing = [p.name for p in CASES if not p.with_suffix(".expected").is_file()]
     orphans = [p.name for p in CORPUS.glob("*.expected") if not p.with_suffix(".yaml").is_file()]
     assert (missing, orphans) == ([], [])

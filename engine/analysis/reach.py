@@ -123,12 +123,28 @@ def _subject(ts: list[Transition]) -> str:
     return f"the automatic (`always`) transitions of {who} lead back to where they start"
 
 
+def _ended(t: Transition, siblings: list[Transition]) -> bool:
+    """A targetless automatic transition after a guarded automatic one that leaves."""
+    if not (t.eventless and t.targetless):
+        return False
+    return any(
+        e.eventless and e.guard is not None and e.targets and e.order < t.order for e in siblings
+    )
+
+
 def eventless_cycles(
     chart: Chart, projection: nx.MultiDiGraph, live: Mapping[str, list[Transition]]
 ) -> list[Diagnostic]:
-    """E403 for loops of unguarded automatic transitions; W403 for loops with guards."""
+    """E403 for loops of unguarded automatic transitions; W403 for loops with guards.
+
+    A targetless automatic transition that an earlier guarded automatic transition of the
+    same state leaves is a counting loop (``- {target: done, guard: n >= 10}`` then
+    ``- actions: [assign: {n: n + 1}]``): the earlier guard ends it, so it is not a loop
+    the chart cannot get out of and is left out of both checks.
+    """
     if not any(t.eventless for ts in live.values() for t in ts):
         return []
+    live = {sid: [t for t in ts if not _ended(t, ts)] for sid, ts in live.items()}
     flow = build_flow(chart, projection, live, eventless=True)
     out: list[Diagnostic] = []
     for comp in _loops(flow.graph, flow.transitions):

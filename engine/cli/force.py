@@ -15,7 +15,9 @@ from engine.cli.tools import (
     CommandError,
     add_db,
     add_definitions,
+    add_instance,
     charts_for,
+    instance_of,
     opened,
     print_json,
     run_command,
@@ -28,11 +30,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p = sub.add_parser(
         "force",
         help="force an instance into a state (audited, with a reason)",
-        description="Put instance ID into STATE without an event (an administrative "
+        description="Put instance ID (or the instance of --chart with --key) into STATE "
+        "without an event (an administrative "
         "override): no actions run, the context stays, timers follow the states. The "
         "reason is mandatory and kept in the audit trail (kind 'forced').",
     )
-    p.add_argument("id", metavar="ID", help="the instance id")
+    add_instance(p)
     p.add_argument("state", metavar="STATE", help="the target state (a name or path)")
     p.add_argument("--reason", required=True, metavar="TEXT", help="why (mandatory)")
     p.add_argument("--actor", required=True, metavar="A", help="who does it")
@@ -48,15 +51,16 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from engine.ops.forcing import force
-    from engine.ops.instances import find_instance
-    from engine.ops.setup import deferred_engine
+    from engine.ops.setup import deferred_engine, stored_versions
 
     if not args.reason.strip():
         raise CommandError("--reason must not be empty", EXIT_USAGE)
-    charts = charts_for(args)
+    charts = charts_for(args, required=False)
     with opened(args) as store:
+        record = instance_of(args, store)
+        charts += stored_versions(store, charts, [(record.chart, record.version)])
         engine = deferred_engine(store, charts)
-        iid = find_instance(store, args.id).id
+        iid = record.id
         done = force(engine, iid, args.state, reason=args.reason, actor=args.actor)
     if args.json:
         print_json(

@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 
 from engine.cli.common import EXIT_OK
-from engine.cli.tools import add_db, opened, print_json, print_table, run_command
+from engine.cli.tools import (
+    add_db,
+    add_instance,
+    instance_of,
+    opened,
+    print_json,
+    print_table,
+    run_command,
+)
 
 __all__ = ["add_parser", "run"]
 
@@ -14,11 +22,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p = sub.add_parser(
         "history",
         help="an instance's audit trail",
-        description="Every step, note and forced change of instance ID, oldest first (an "
-        "archived instance's from the archive). --json prints records that "
-        "'statewise render --history FILE' reads.",
+        description="Every step, note and forced change of instance ID (or the instance of "
+        "--chart with --key), oldest first; an archived instance's from the archive. "
+        "--json prints records that 'statewise render --history FILE' reads.",
     )
-    p.add_argument("id", metavar="ID", help="the instance id")
+    add_instance(p)
     add_db(p)
     p.add_argument("--json", action="store_true", help="JSON for tools")
     p.set_defaults(handler=run)
@@ -32,7 +40,10 @@ def _run(args: argparse.Namespace) -> int:
     from engine.ops.history import audit_entry, instance_history
 
     with opened(args) as store:
-        records = instance_history(store, args.id)
+        if args.id is not None and args.chart is None and args.key is None:
+            records = instance_history(store, args.id)  # live or archived
+        else:
+            records = store.history(instance_of(args, store).id)
     if args.json:
         print_json([audit_entry(r) for r in records])
         return EXIT_OK

@@ -88,7 +88,6 @@ def _run(args: argparse.Namespace) -> int:
             moves = migrate(
                 store,
                 migration,
-                source=None if args.dry_run else Path(args.to).read_text(encoding="utf-8"),
                 dry_run=args.dry_run,
                 actor=args.actor,
                 now=datetime.now(UTC),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from engine.cli.common import EXIT_OK
-from engine.cli.tools import add_db, opened, run_command
+from engine.cli.tools import add_db, add_instance, instance_of, opened, run_command
 
 __all__ = ["add_parser", "run"]
 
@@ -15,10 +15,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p = sub.add_parser(
         "note",
         help="add a note to an instance's audit trail",
-        description="Add TEXT to the audit trail of instance ID (kind 'note'); the instance "
-        "itself does not change.",
+        description="Add TEXT to the audit trail of instance ID (or the instance of --chart "
+        "with --key; kind 'note'); the instance itself does not change.",
     )
-    p.add_argument("id", metavar="ID", help="the instance id")
+    add_instance(p)
     p.add_argument("text", metavar="TEXT", help="the note")
     p.add_argument("--actor", required=True, metavar="A", help="who writes it")
     add_db(p)
@@ -30,11 +30,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from engine.ops.instances import find_instance
     from engine.ops.notes import add_note
 
     with opened(args) as store:
-        record = find_instance(store, args.id)
+        record = instance_of(args, store)
         add_note(store, record, args.text, actor=args.actor)
     print(f"{record.id}: note added")
     return EXIT_OK

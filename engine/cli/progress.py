@@ -1,11 +1,10 @@
-"""Progress of long commands on standard error: a bar on a terminal, plain lines otherwise.
+"""Progress of long commands on standard error: a bar on a terminal, otherwise a plain line
+every few seconds (CI logs stay short), and nothing for work done within them.
 
-``Progress("archived")`` is a ``progress(done, total)`` callable for the operations layer.
-On a terminal it redraws one line (``[#####.....] 500/1,000 archived``); otherwise (a log
-file, CI) it prints a plain line once ``every`` seconds have passed, and again at most that
-often, then the last one: work done within ``every`` seconds prints nothing, and a log shows
-long work advancing without a line per item. ``total`` may be None when it is not known in
-advance (then only the count is shown).
+``Progress("archived")`` is a ``progress(done, total)`` callable for the operations layer;
+``total`` may be None when it is not known in advance (then only the count is shown). In a
+log, once lines were printed, the last one (``done == total``) is printed too, so the log
+shows the work finished.
 """
 
 from __future__ import annotations
@@ -18,39 +17,40 @@ __all__ = ["Progress"]
 
 
 class Progress:
+    """``progress(done, total)`` after each piece of work; :meth:`close` when finished."""
+
     def __init__(
-        self, label: str, *, stream: TextIO | None = None, every: float = 2.0, width: int = 30
+        self, what: str, stream: TextIO | None = None, *, every: float = 5.0, width: int = 30
     ) -> None:
-        self.label = label
-        self.stream = stream or sys.stderr
-        self.every = every
-        self.width = width
+        self.what = what
+        self.stream = sys.stderr if stream is None else stream
         self.tty = self.stream.isatty()
+        self.every, self.width = every, width
         self._last = time.monotonic()
         self._drawn = False
+        self._lines = False
 
     def __call__(self, done: int, total: int | None) -> None:
-        finished = total is not None and done >= total
-        now = time.monotonic()
-        if not self.tty and now - self._last < self.every and not (finished and self._drawn):
-            return
-        self._last = now
-        count = f"{done:,}" if total is None else f"{done:,}/{total:,}"
+        count = f"{done}" if total is None else f"{done}/{total}"
         if self.tty:
             bar = ""
-            if total:
-                filled = self.width * min(done, total) // total
+            if total is not None:
+                filled = self.width * min(done, total) // total if total else self.width
                 bar = f"[{'#' * filled}{'.' * (self.width - filled)}] "
-            self.stream.write(f"\r{bar}{count} {self.label}")
+            self.stream.write(f"\r{bar}{count} {self.what}")
             self._drawn = True
         else:
-            self.stream.write(f"{count} {self.label}\n")
-            self._drawn = True
+            now = time.monotonic()
+            finished = total is not None and done >= total
+            if now - self._last < self.every and not (finished and self._lines):
+                return
+            self._last = now
+            self.stream.write(f"{count} {self.what}\n")
+            self._lines = True
         self.stream.flush()
 
     def close(self) -> None:
-        """End the bar's line (a terminal only)."""
-        if self.tty and self._drawn:
+        if self._drawn:
             self.stream.write("\n")
             self.stream.flush()
-        self._drawn = False
+            self._drawn = False

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, print_diagnostics
 
 if TYPE_CHECKING:
+    from engine.expr import FunctionRegistry
     from engine.model import Chart
     from renderers import Decorations, Diagram
 
@@ -60,9 +62,17 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         metavar="FILE",
         help="overlay a heat map: a JSON list of record lists (or an object of them), one per instance",
     )
-    r.add_argument("--instance", metavar="ID", help="overlay a stored instance (needs --db)")
     r.add_argument(
-        "--db", metavar="URL", help="the database holding the instance (with --instance)"
+        "--instance", metavar="ID", help="overlay a stored instance (in --db / $STATEWISE_DB)"
+    )
+    r.add_argument(
+        "--key", metavar="K", help="overlay the stored instance of this chart with business key K"
+    )
+    r.add_argument(
+        "--db",
+        metavar="URL",
+        default=os.environ.get("STATEWISE_DB"),
+        help="the database holding the instance (default: $STATEWISE_DB)",
     )
     r.set_defaults(handler=run)
 
@@ -75,14 +85,14 @@ def format_for(explicit: str | None, output: str | None, default: str = "svg") -
     return default
 
 
-def load_chart_reporting(path: str) -> Chart | None:
+def load_chart_reporting(path: str, functions: FunctionRegistry | None = None) -> Chart | None:
     """Load a chart; on problems print them like ``statewise validate`` (to stderr)."""
     from engine.loader import validate_path
 
     if not Path(path).is_file():
         print(f"statewise: error: no such file: {path}", file=sys.stderr)
         return None
-    result = validate_path(path)
+    result = validate_path(path, functions=functions)
     errors = [d for d in result.diagnostics if d.is_error]
     if errors:
         with contextlib.redirect_stdout(sys.stderr):
@@ -134,7 +144,7 @@ def _overlay(args: argparse.Namespace, diagram: Diagram) -> Decorations | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.db or args.instance:  # a stored instance: its audit trail from the SQL store
+    if args.instance or args.key:  # a stored instance: its audit trail from the SQL store
         from engine.cli.render_instance import render_instance
 
         return render_instance(args)

@@ -1,4 +1,5 @@
-"""``statewise render CHART --instance ID --db URL``: a stored instance's path over its chart.
+"""``statewise render CHART --instance ID`` (or ``--key K``; ``--db URL`` or ``STATEWISE_DB``):
+a stored instance's path over its chart.
 
 The instance's audit trail is read from the store and handed to the renderers as plain
 ``renderers.overlay.HistoryRecord`` values (renderers never touch the store).
@@ -23,8 +24,14 @@ def render_instance(args: argparse.Namespace) -> int:
     from engine.ops.instances import find_instance
     from renderers import RenderError, build_diagram, path_overlay, render
 
-    if not (args.db and args.instance):
-        print("statewise: error: --instance ID and --db URL go together", file=sys.stderr)
+    if not args.db:
+        print(
+            "statewise: error: --instance/--key need a database: --db URL or STATEWISE_DB",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if args.instance and args.key:
+        print("statewise: error: use --instance ID or --key K, not both", file=sys.stderr)
         return EXIT_USAGE
     if args.history or args.heatmap:
         print("statewise: error: use --instance or --history/--heatmap", file=sys.stderr)
@@ -39,7 +46,11 @@ def render_instance(args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS if Path(args.chart).is_file() else EXIT_USAGE
     try:
         with opened(args) as store:
-            record = find_instance(store, args.instance)
+            record = (
+                find_instance(store, args.instance)
+                if args.instance
+                else find_instance(store, chart=chart.id, key=args.key)
+            )
             trail = store.history(record.id)
     except CommandError as exc:
         print(f"statewise render: {exc}", file=sys.stderr)

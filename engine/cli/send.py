@@ -78,7 +78,7 @@ def _data(text: str | None) -> Mapping[str, Any] | None:
 
 def _run(args: argparse.Namespace) -> int:
     from engine.ops.instances import find_instance
-    from engine.ops.setup import deferred_engine
+    from engine.ops.setup import deferred_engine, stored_versions
 
     bulk = args.state is not None or args.tag is not None
     if args.chart is None and (args.key or bulk):
@@ -93,8 +93,16 @@ def _run(args: argparse.Namespace) -> int:
         raise CommandError(f"expected {shape}, got {' '.join(args.target)}", EXIT_USAGE)
     event = args.target[-1]
     data = _data(args.data)
-    charts = charts_for(args)
+    charts = charts_for(args, required=False)
     with opened(args) as store:
+        # versions not in --definitions come from the files the database kept (deploy)
+        versions: list[tuple[str, int | None]] = []
+        if args.chart:
+            versions = [(args.chart, v.version) for v in store.chart_versions(args.chart)]
+        else:
+            record = find_instance(store, args.target[0])
+            versions = [(record.chart, record.version)]
+        charts += stored_versions(store, charts, versions)
         engine = deferred_engine(store, charts)
         if bulk:
             from engine.ops.select import Selection

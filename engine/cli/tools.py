@@ -65,7 +65,8 @@ def add_definitions(p: argparse.ArgumentParser, *, required: bool = False) -> No
         default=default,
         required=required and default is None,
         metavar="DIR",
-        help="the folder with the charts (every version in use; default: $STATEWISE_DEFINITIONS)",
+        help="the folder with the charts (older versions come from the files the database "
+        "kept; default: $STATEWISE_DEFINITIONS)",
     )
 
 

@@ -18,6 +18,7 @@ from engine.cli.common import (
 
 if TYPE_CHECKING:
     from engine.errors import Diagnostic
+    from engine.model import Chart
 
 __all__ = ["add_parser", "run"]
 
@@ -39,6 +40,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="stop after this stage (default: all checks)",
     )
     v.add_argument("--no-source", action="store_true", help="do not print the source excerpt")
+    v.add_argument(
+        "--db",
+        metavar="URL",
+        help="also compare each chart with the versions in this database: a changed meaning "
+        "under a version the database has is E600 (or W600 when no instance uses it)",
+    )
     v.set_defaults(handler=run)
 
 
@@ -81,6 +88,24 @@ def _print_github(diagnostics: list[Diagnostic]) -> None:
         print(f"::{level}{where}title={d.code}::{esc(msg)}")
 
 
+def _against_store(url: str, charts: list[Chart]) -> list[Diagnostic] | int:
+    """E600/W600 from the database at ``url``, or the exit code after saying why it cannot
+    be read (2: a URL statewise cannot use; 1: the database is away or not upgraded)."""
+    from engine.cli.tools import CommandError, opened
+    from engine.errors import StatewiseError
+    from engine.ops.versions import check_against_store
+
+    try:
+        with opened(argparse.Namespace(db=url)) as store:
+            return check_against_store(store, charts)
+    except CommandError as exc:
+        print(f"statewise validate: {exc}", file=sys.stderr)
+        return exc.code
+    except StatewiseError as exc:
+        print(f"statewise validate: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+
+
 def run(args: argparse.Namespace) -> int:
     from engine.loader import Stage, validate_path
     from engine.loader.references import check_references
@@ -97,6 +122,11 @@ def run(args: argparse.Namespace) -> int:
             charts.append(result.chart)
     if args.stage == "all":
         diagnostics.extend(check_references(charts))
+    if args.db:
+        found = _against_store(args.db, charts)
+        if isinstance(found, int):
+            return found
+        diagnostics.extend(found)
     diagnostics.sort(key=lambda d: d.sort_key())
     errors = sum(1 for d in diagnostics if d.is_error)
     warnings = len(diagnostics) - errors

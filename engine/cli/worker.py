@@ -177,8 +177,6 @@ def _long_running_gc() -> None:
 
 
 def _engine_factory(charts: list[Chart], app: App) -> Callable[[SqlStore], Engine]:
-    from pathlib import Path
-
     from engine.ops.setup import default_transports
     from engine.service import Engine
     from engine.worker.clock import DatabaseClock
@@ -186,10 +184,8 @@ def _engine_factory(charts: list[Chart], app: App) -> Callable[[SqlStore], Engin
     transports = {**default_transports(), **app.transports}
 
     def make(store: SqlStore) -> Engine:
-        for chart in charts:  # records each version's definition; a changed one is refused
-            path = Path(chart.file)
-            source = path.read_text(encoding="utf-8") if path.is_file() else None
-            store.register_chart(chart.id, chart.version, chart.source_hash, source)
+        # the Engine records each version's definition (by meaning); a used version whose
+        # meaning changed is refused (ChartVersionConflict: deploy it as a new version)
         return Engine(
             store,
             DatabaseClock(store),  # due times and leases by the database's clock

@@ -234,12 +234,13 @@ def _quote(text: str) -> str:
 
 
 def _duration_text(value: timedelta) -> str:
-    seconds = int(value.total_seconds())
-    if seconds <= 0:
+    millis = value // timedelta(milliseconds=1)
+    if millis <= 0:
         return "0s"
     parts = []
-    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        count, seconds = divmod(seconds, size)
+    sizes = (("w", 604_800_000), ("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000))
+    for unit, size in (*sizes, ("ms", 1)):
+        count, millis = divmod(millis, size)
         if count:
             parts.append(f"{count}{unit}")
     return "".join(parts)

@@ -15,7 +15,7 @@ from engine.expr.wording import article
 
 __all__ = ["check_assignment"]
 
-_RESERVED = ("event", "context")
+_RESERVED = ("event", "context", "_event")
 
 
 def check_assignment(target: Expr, value: Expr, env: TypeEnv) -> list[Diagnostic]:

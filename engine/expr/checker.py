@@ -40,6 +40,8 @@ from engine.expr.types import (
     INTEGER,
     NULL,
     STRING,
+    SYSTEM_EVENT,
+    SYSTEM_EVENT_TYPE,
     TIMESTAMP,
     EnumType,
     ListType,
@@ -76,6 +78,12 @@ class TypeEnv:
     states: frozenset[str] = frozenset()
     functions: FunctionRegistry = field(default_factory=default_functions)
     variables: Mapping[str, Type] = field(default_factory=dict)
+    #: the type of ``_event``: its ``name`` is optional unless an event is certain
+    system_event: RecordType = SYSTEM_EVENT_TYPE
+    #: why ``event`` has no data here, for messages (entry and exit actions say which events)
+    no_data_reason: str = "this transition's event declares no data"
+    #: the message for an event field that is not declared (``{name}``, ``{hint}``, ``{fields}``)
+    missing_field: str = "the event has no field '{name}'; {hint}this event declares: {fields}"
 
 
 class Checker:
@@ -103,12 +111,14 @@ class Checker:
             if env.event is None:
                 return self.error(
                     codes.UNKNOWN_EVENT_FIELD,
-                    "this transition's event declares no data, so 'event' cannot be used here",
+                    f"{env.no_data_reason}, so 'event' cannot be used here",
                     node,
                 )
             return env.event
         if n == "context":
             return env.context
+        if n == SYSTEM_EVENT:
+            return env.system_event
         if n in env.variables:
             return env.variables[n]
         f = env.context.field(n)
@@ -163,26 +173,22 @@ class Checker:
 
     def event_field(self, node: Field) -> Type:
         event = self.env.event
-        if event is None:
-            return self.error(
-                codes.UNKNOWN_EVENT_FIELD,
-                f"this transition's event declares no "
-                f"data, so '{unparse(node)}' is not available; expected the "
-                "field to be declared in the event's data",
-                node,
-            )
-        f = event.field(node.name)
-        if f is None:
-            names = [x.name for x in event.fields]
+        f = event.field(node.name) if event is not None else None
+        if f is not None:
+            return f.type
+        names = [x.name for x in event.fields] if event is not None else []
+        if names:
             hint = did_you_mean(node.name, names)
-            return self.error(
-                codes.UNKNOWN_EVENT_FIELD,
-                f"the event has no field '{node.name}'; "
-                f"{hint}this event declares: {listing(names)}",
-                node,
-                self.name_span(node),
+            message = self.env.missing_field.format(
+                name=node.name, hint=hint, fields=listing(names)
             )
-        return f.type
+        else:
+            message = (
+                f"{self.env.no_data_reason}, so '{unparse(node)}' is not available; "
+                "expected the field to be declared in the event's data"
+            )
+        span = self.name_span(node) if event is not None else None
+        return self.error(codes.UNKNOWN_EVENT_FIELD, message, node, span)
 
     def index(self, node: Index) -> Type:
         obj_t = self.infer(node.obj)

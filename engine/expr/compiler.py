@@ -1,13 +1,12 @@
 """Expression tree -> nested Python closures, and the run-time :class:`Scope`.
 
-``compile_expr`` walks the tree once and returns a :class:`Compiled` callable;
-evaluating it only calls closures (no ``eval``/``exec``, no attribute access on
-user data: paths are looked up in mappings only). Every failure becomes an
-:class:`EvaluationError` naming the expression, the reason and the values seen.
-
-Names resolve at run time as the checker resolves them statically: ``event`` is the
-event's data, ``context`` the context, then caller ``variables`` (which shadow
-context fields), then context fields. A missing key reads as null.
+``compile_expr`` walks the tree once and returns a :class:`Compiled` callable; evaluating
+it only calls closures (no ``eval``/``exec``, no attribute access on user data: paths are
+looked up in mappings only). Every failure is an :class:`EvaluationError` naming the
+expression, the reason and the values seen. Names resolve as the checker resolves them:
+``event`` is the event's data, ``_event`` the event (``_event.name``), ``context`` the
+context, then caller ``variables`` (which shadow context fields), then context fields. A
+missing key reads as null.
 """
 
 from __future__ import annotations
@@ -36,6 +35,7 @@ from engine.expr.ast import (
 )
 from engine.expr.functions import FunctionRegistry, default_functions
 from engine.expr.ops import BINARY_OPS, EMPTY, ERRORS, kind_of
+from engine.expr.types import SYSTEM_EVENT
 
 __all__ = ["Compiled", "Evaluator", "Scope", "compile_expr"]
 
@@ -51,14 +51,12 @@ class Scope:
     now: datetime
     in_state: Callable[[str], bool]
     variables: Mapping[str, Any] = EMPTY
+    event_name: str | None = None  # ``_event.name``: None before the first event
 
 
 class Compiled:
-    """A compiled expression: ``compiled(scope) -> value``.
-
-    ``fn`` is the bare closure (one call less, for hot loops); ``text`` the canonical
-    source and ``expr`` the tree.
-    """
+    """``compiled(scope) -> value``; ``fn`` is the bare closure (one call less, for hot
+    loops), ``text`` the canonical source and ``expr`` the tree."""
 
     __slots__ = ("_clauses", "expr", "fn", "functions", "text")
 
@@ -115,6 +113,10 @@ class _Compiler:
         root_fn: Evaluator
         if root == "event":
             root_fn = operator.attrgetter("event")
+        elif root == SYSTEM_EVENT:
+
+            def root_fn(s: Scope) -> Any:
+                return {"name": s.event_name}
         elif root == "context" and keys:
             first, keys = keys[0], keys[1:]
 
@@ -384,7 +386,7 @@ class _Compiler:
 
 def _plain_name(node: Expr) -> str | None:
     """A bare context name (``total``), the operand the fast paths read directly."""
-    if isinstance(node, Name) and node.name not in ("event", "context"):
+    if isinstance(node, Name) and node.name not in ("event", "context", SYSTEM_EVENT):
         return node.name
     return None
 

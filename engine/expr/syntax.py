@@ -99,8 +99,15 @@ def unescape(body: str) -> str | None:
     return "".join(out)
 
 
-_DURATION_PART = re.compile(r"(\d+)([wdhms])")
-_UNIT = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+_DURATION_PART = re.compile(r"(\d+)(ms|[wdhms])")
+_UNIT = {
+    "w": "weeks",
+    "d": "days",
+    "h": "hours",
+    "m": "minutes",
+    "s": "seconds",
+    "ms": "milliseconds",
+}
 
 
 def unmatched(text: str) -> tuple[int, str] | None:

@@ -36,6 +36,9 @@ __all__ = [
     "NULL",
     "PRIMITIVES",
     "STRING",
+    "SYSTEM_EVENT",
+    "SYSTEM_EVENT_NAMED",
+    "SYSTEM_EVENT_TYPE",
     "TIMESTAMP",
     "EnumType",
     "Field",
@@ -169,3 +172,10 @@ def is_assignable(source: Type, target: Type) -> bool:
 
 #: A record with no fields: the data of an event that declares none.
 EMPTY_RECORD = RecordType(())
+
+#: The reserved name of the event being processed (SCXML's ``_event``): ``_event.name``.
+SYSTEM_EVENT = "_event"
+#: Its type where an event may be missing: null while the initial states are entered.
+SYSTEM_EVENT_TYPE = RecordType((Field("name", OptionalType(STRING)),))
+#: Its type where an event is certain (a transition on an event, an entry only events reach).
+SYSTEM_EVENT_NAMED = RecordType((Field("name", STRING),))

@@ -32,27 +32,31 @@ from engine.expr.types import (
 
 __all__ = ["coerce", "coerce_record", "format_duration", "parse_duration"]
 
-_DURATION = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_DURATION = re.compile(
+    r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$"
+)
 
 
 def parse_duration(text: str) -> dt.timedelta:
-    """``10m``, ``2d``, ``1h30m``, ``1w`` -> timedelta. Raises ValueError."""
+    """``10m``, ``2d``, ``1h30m``, ``1w``, ``250ms`` -> timedelta. Raises ValueError."""
     m = _DURATION.match(text.strip())
     if not text.strip() or m is None or not any(m.groups()):
-        raise ValueError(f"'{text}' is not a duration; expected e.g. 30s, 10m, 2h, 3d, 1w or 1h30m")
-    w, d, h, mi, s = (int(g) if g else 0 for g in m.groups())
-    return dt.timedelta(weeks=w, days=d, hours=h, minutes=mi, seconds=s)
+        raise ValueError(
+            f"'{text}' is not a duration; expected e.g. 250ms, 30s, 10m, 2h, 3d, 1w or 1h30m"
+        )
+    w, d, h, mi, s, ms = (int(g) if g else 0 for g in m.groups())
+    return dt.timedelta(weeks=w, days=d, hours=h, minutes=mi, seconds=s, milliseconds=ms)
 
 
 def format_duration(value: dt.timedelta) -> str:
     """The inverse of :func:`parse_duration` (``90 minutes`` -> ``1h30m``)."""
-    total = int(value.total_seconds())
+    total = value // dt.timedelta(milliseconds=1)
     if total == 0:
         return "0s"
     sign = "-" if total < 0 else ""
     total = abs(total)
     out = ""
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)):
         n, total = divmod(total, size)
         if n:
             out += f"{n}{unit}"

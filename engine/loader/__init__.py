@@ -1,8 +1,8 @@
 """YAML text -> Chart, stage by stage: yaml -> includes -> schema -> build -> checks.
 
 Each stage can be run on its own (``stage=``), which ``statewise validate --stage``
-uses. Every stage collects all its problems; the next stage runs only when the
-previous one left no errors.
+uses. Every stage collects all its problems, and every stage runs on what the earlier
+ones could make sense of, so one run reports them all (:mod:`.pipeline`).
 """
 
 from __future__ import annotations
@@ -11,31 +11,32 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 
 from engine.errors import DefinitionError, Diagnostic
 from engine.expr import FunctionRegistry
-from engine.loader.build import build_chart
-from engine.loader.include import resolve_includes
-from engine.loader.schema import validate_schema
+from engine.loader.pipeline import Stage, run_stages
 from engine.loader.yaml_source import Document, parse_yaml, read_yaml_file
 from engine.model import Chart
 
-__all__ = ["LoadResult", "Stage", "load_chart", "load_text", "validate_path"]
-
-
-class Stage(StrEnum):
-    YAML = "yaml"
-    SCHEMA = "schema"
-    MODEL = "model"
-    ALL = "all"
+__all__ = [
+    "LoadResult",
+    "Stage",
+    "load_chart",
+    "load_text",
+    "validate_path",
+    "validate_text",
+]
 
 
 @dataclass(slots=True)
 class LoadResult:
+    """The chart (None when the model has errors), every problem found, and the ``draft``:
+    the model as far as it could be built, errors or not (for editors; never run it)."""
+
     chart: Chart | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    draft: Chart | None = None
 
     @property
     def ok(self) -> bool:
@@ -47,39 +48,10 @@ def _run(
     diagnostics: list[Diagnostic],
     stage: Stage,
     functions: FunctionRegistry | None,
+    file: str,
 ) -> LoadResult:
-    if doc is None or any(d.is_error for d in diagnostics) or stage is Stage.YAML:
-        return LoadResult(None, diagnostics)
-    if not isinstance(doc.data, dict):
-        from engine.errors import Severity
-
-        diagnostics.append(
-            Diagnostic(
-                "E004",
-                Severity.ERROR,
-                "the document is not a mapping; expected a chart definition with id, version and states",
-                doc.span(()),
-            )
-        )
-        return LoadResult(None, diagnostics)
-    if doc.data.get("fragment") is True:
-        # On its own a fragment gets its shape checked; its includes, names and expressions
-        # are checked as part of each chart that includes it (so each problem is told once).
-        diagnostics.extend(validate_schema(doc))
-        return LoadResult(None, diagnostics)
-    doc, sources = resolve_includes(doc, diagnostics)
-    diagnostics.extend(validate_schema(doc))
-    if any(d.is_error for d in diagnostics) or stage is Stage.SCHEMA:
-        return LoadResult(None, diagnostics)
-    chart = build_chart(doc, sources, diagnostics, functions)
-    if chart is None or stage is Stage.MODEL:
-        return LoadResult(chart, diagnostics)
-    from engine.analysis import analyze
-    from engine.notify.templates import check_templates
-
-    diagnostics.extend(check_templates(chart))
-    diagnostics.extend(analyze(chart))
-    return LoadResult(chart, diagnostics)
+    chart, draft, found = run_stages(doc, diagnostics, stage, functions, file)
+    return LoadResult(chart, found, draft)
 
 
 @contextmanager
@@ -106,7 +78,21 @@ def validate_path(
     """Load a chart file and report every problem; never raises for a bad definition."""
     with _gc_paused():
         doc, diagnostics = read_yaml_file(Path(path))
-        return _run(doc, diagnostics, stage, functions)
+        return _run(doc, diagnostics, stage, functions, str(path))
+
+
+def validate_text(
+    text: str,
+    file: str,
+    *,
+    stage: Stage = Stage.ALL,
+    functions: FunctionRegistry | None = None,
+) -> LoadResult:
+    """:func:`validate_path` for text not saved yet (an editor's buffer): ``file`` is where
+    it will be saved, so includes and template files resolve next to it."""
+    with _gc_paused():
+        doc, diagnostics = parse_yaml(text, file)
+        return _run(doc, diagnostics, stage, functions, file)
 
 
 def load_text(
@@ -115,7 +101,7 @@ def load_text(
     """Load a chart from YAML text; raises :class:`DefinitionError` with every problem."""
     with _gc_paused():
         doc, diagnostics = parse_yaml(text, file)
-        result = _run(doc, diagnostics, Stage.ALL, functions)
+        result = _run(doc, diagnostics, Stage.ALL, functions, file)
     if not result.ok or result.chart is None:
         raise DefinitionError(result.diagnostics)
     return result.chart

@@ -269,6 +269,8 @@ class ActionBuilder:
         channel = spec.get("channel") or (template.channel if template else None) or "email"
         recipients: list[Expression] = []
         for i, value in enumerate(spec.get("to") or []):
+            if value is None:
+                continue  # left out: it broke the schema
             expr, typ = self.compiler.expression(value, (*npath, "to", i), env)
             if expr is None:
                 continue

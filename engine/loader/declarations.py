@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from engine.errors import Diagnostic, Severity
 from engine.expr.types import (
+    ANY,
     PRIMITIVES,
     STRING,
     EnumType,
@@ -40,9 +41,15 @@ class Declarations:
 
 
 class _Builder:
-    def __init__(self, doc: Document, diagnostics: list[Diagnostic]) -> None:
+    def __init__(
+        self,
+        doc: Document,
+        diagnostics: list[Diagnostic],
+        loose: frozenset[Pointer] = frozenset(),
+    ) -> None:
         self.doc = doc
         self.diagnostics = diagnostics
+        self.loose = loose
 
     def error(self, code: str, message: str, path: Pointer, *, key: bool = False) -> None:
         self.diagnostics.append(
@@ -52,7 +59,13 @@ class _Builder:
         )
 
     def type_of(self, decl: Any, path: Pointer) -> tuple[Type, bool, Any]:
-        """(type, has_default, default value) of one declaration; errors are reported."""
+        """(type, has_default, default value) of one declaration; errors are reported.
+
+        A declaration left out for breaking the schema (``loose``) has an unknown type, so
+        the expressions using it are still checked, without follow-on errors.
+        """
+        if path in self.loose:
+            return ANY, False, None
         if isinstance(decl, str):
             prim = PRIMITIVES.get(decl)
             if prim is None:
@@ -69,7 +82,7 @@ class _Builder:
             t = PRIMITIVES[kind]
         elif kind == "enum":
             values = decl.get("values") or []
-            t = EnumType(tuple(str(v) for v in values))
+            t = EnumType(tuple(str(v) for v in values if v is not None))
             if len(set(t.values)) != len(t.values):
                 self.error(
                     "E307", "enum values repeat; expected each value once", (*path, "values")
@@ -217,6 +230,8 @@ class _Builder:
                 )
             holidays = set()
             for i, h in enumerate(decl.get("holidays") or []):
+                if h is None:
+                    continue  # left out: it broke the schema
                 try:
                     holidays.add(dt.date.fromisoformat(str(h)))
                 except ValueError:
@@ -250,8 +265,10 @@ def build_record(
     return _Builder(doc, diagnostics).record(fields, path)
 
 
-def build_declarations(doc: Document, diagnostics: list[Diagnostic]) -> Declarations:
-    b = _Builder(doc, diagnostics)
+def build_declarations(
+    doc: Document, diagnostics: list[Diagnostic], loose: frozenset[Pointer] = frozenset()
+) -> Declarations:
+    b = _Builder(doc, diagnostics, loose)
     context, defaults = b.context()
     return Declarations(
         context=context,

@@ -23,7 +23,15 @@ if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import ValidationError
 
-__all__ = ["is_valid", "load_schema", "validate_schema"]
+__all__ = [
+    "Broken",
+    "check_schema",
+    "invalid_paths",
+    "is_valid",
+    "load_schema",
+    "prune_paths",
+    "validate_schema",
+]
 
 _TYPE_NAMES = {
     "object": "a mapping",
@@ -126,28 +134,72 @@ def _deepest(error: ValidationError) -> ValidationError:
     return error
 
 
-def _translate(error: ValidationError, doc: Document) -> Diagnostic:
+def _extras(error: ValidationError) -> list[str]:
+    """The keys an ``additionalProperties`` error is about."""
+    schema: dict[str, Any] = error.schema if isinstance(error.schema, dict) else {}
+    known = schema.get("properties", {})
+    instance: Any = error.instance
+    return [str(k) for k in instance if k not in known] if isinstance(instance, dict) else []
+
+
+#: Where a document breaks the schema, and whether the key itself is wrong (an unknown
+#: key, a bad name: the entry goes) or only its value.
+Broken = tuple[Pointer, bool]
+
+
+def prune_paths(error: ValidationError) -> list[Broken]:
+    """Where the document breaks the schema: the keys and values later stages must skip.
+
+    A required key missing at the top is named itself (the loader can stand in for some);
+    one missing further down breaks the mapping that lacks it.
+    """
     error = _deepest(error)
+    path: Pointer = tuple(error.absolute_path)
+    if error.validator == "additionalProperties":
+        return [((*path, key), True) for key in _extras(error)]
+    if "propertyNames" in error.absolute_schema_path:
+        return [((*path, str(error.instance)), True)]
+    if error.validator == "required" and not path and isinstance(error.instance, dict):
+        wanted = error.validator_value if isinstance(error.validator_value, list) else []
+        return [((str(k),), False) for k in wanted if k not in error.instance]
+    return [(path, False)]
+
+
+def _unknown_keys(error: ValidationError, doc: Document) -> list[Diagnostic]:
+    """E101 for every key an ``additionalProperties`` error is about."""
+    path: Pointer = tuple(error.absolute_path)
+    schema: dict[str, Any] = error.schema if isinstance(error.schema, dict) else {}
+    allowed = sorted(schema.get("properties", {}))
+    out = []
+    for key in _extras(error) or ["?"]:
+        hint = difflib.get_close_matches(key, allowed, n=1)
+        did = f" (did you mean '{hint[0]}'?)" if hint else ""
+        out.append(
+            Diagnostic(
+                "E101",
+                Severity.ERROR,
+                f"unknown key '{key}'{did}; expected one of: {', '.join(allowed)}",
+                doc.span((*path, key), key=True),
+                format_path((*path, key)),
+            )
+        )
+    return out
+
+
+def _translate(error: ValidationError, doc: Document) -> list[Diagnostic]:
+    error = _deepest(error)
+    if error.validator == "additionalProperties":
+        return _unknown_keys(error, doc)
+    return [_translate_one(error, doc)]
+
+
+def _translate_one(error: ValidationError, doc: Document) -> Diagnostic:
     path: Pointer = tuple(error.absolute_path)
     where = format_path(path)
     v = error.validator
     span = doc.span(path)
     schema: dict[str, Any] = error.schema if isinstance(error.schema, dict) else {}
     value: Any = error.validator_value
-    instance: Any = error.instance
-    if v == "additionalProperties":
-        allowed = sorted(schema.get("properties", {}))
-        extras = [k for k in instance if k not in schema.get("properties", {})]
-        key = extras[0] if extras else "?"
-        hint = difflib.get_close_matches(str(key), allowed, n=1)
-        did = f" (did you mean '{hint[0]}'?)" if hint else ""
-        return Diagnostic(
-            "E101",
-            Severity.ERROR,
-            f"unknown key '{key}'{did}; expected one of: {', '.join(allowed)}",
-            doc.span((*path, key), key=True),
-            format_path((*path, key)),
-        )
     if v == "required":
         missing = error.message.split("'")[1] if "'" in error.message else "?"
         return Diagnostic("E102", Severity.ERROR, f"missing required key '{missing}'", span, where)
@@ -220,25 +272,41 @@ def _translate(error: ValidationError, doc: Document) -> Diagnostic:
 
 
 def validate_schema(doc: Document) -> list[Diagnostic]:
-    """All schema problems of the document, one diagnostic per problem.
+    """All schema problems of the document, one diagnostic per problem."""
+    return check_schema(doc)[0]
+
+
+def check_schema(doc: Document) -> tuple[list[Diagnostic], list[Broken]]:
+    """All schema problems of the document, one diagnostic per problem, and the paths of
+    the keys and values that break the schema (what :mod:`.prune` leaves out).
 
     A ``oneOf`` failure at a path that also has a more specific problem (an unknown
     or missing key) is dropped: the specific one says more.
     """
     if is_valid(doc.data):
-        return []
+        return [], []
     found: dict[tuple[str, str], Diagnostic] = {}
     from_choice: set[tuple[str, str]] = set()
+    paths: list[Broken] = []
     for error in _validator().iter_errors(doc.data):
-        d = _translate(error, doc)
-        key = (d.path, d.code)
-        if key not in found:
-            found[key] = d
-            if error.validator in ("oneOf", "anyOf"):
-                from_choice.add(key)
+        paths.extend(prune_paths(error))
+        for d in _translate(error, doc):
+            key = (d.path, d.code)
+            if key not in found:
+                found[key] = d
+                if error.validator in ("oneOf", "anyOf"):
+                    from_choice.add(key)
     unknown_at = {d.path.rsplit(".", 1)[0] for d in found.values() if d.code == "E101"}
-    return [
+    kept = [
         d
         for key, d in found.items()
         if not (key in from_choice and d.code in ("E102", "E107") and d.path in unknown_at)
     ]
+    return kept, paths
+
+
+def invalid_paths(data: Any) -> list[Broken]:
+    """Where ``data`` breaks the schema (no diagnostics: for pruning rounds)."""
+    if is_valid(data):
+        return []
+    return [p for error in _validator().iter_errors(data) for p in prune_paths(error)]

@@ -95,9 +95,11 @@ class Chart:
             yield from state.transitions
 
     def actions(self) -> Iterator[Action]:
-        """Every action of the chart: entry, exit and transition actions, ``if`` branches too."""
+        """Every action of the chart: entry, exit, initial and transition actions, ``if``
+        branches too."""
         for state in self.states.values():
             yield from walk_actions(state.entry)
+            yield from walk_actions(state.initial_actions)
             yield from walk_actions(state.exit)
             for t in state.transitions:
                 yield from walk_actions(t.actions)
@@ -111,6 +113,16 @@ class Chart:
     def top_level_final(self, state_id: str) -> bool:
         st = self.states[state_id]
         return st.is_final and st.parent == ROOT
+
+    # -- identity ---------------------------------------------------------------------
+    @cached_property
+    def fingerprint(self) -> str:
+        """The identity of this chart's meaning (:mod:`engine.model.meaning`): equal for
+        two files that differ only in comments, key order, quoting, layout or wording
+        for people (labels, descriptions); a version is immutable by fingerprint."""
+        from engine.model.meaning import fingerprint
+
+        return fingerprint(self)
 
     # -- precomputed ------------------------------------------------------------------
     @cached_property

@@ -55,7 +55,11 @@ class State:
     """One state. ``id`` is the dotted path from the top (``fulfilment.packing``).
 
     ``transitions`` are in document order. For a history state they hold its default
-    transition (no event). ``order`` is the state's document order (entry order).
+    transition (no event), with the actions it runs when there is no history yet.
+    ``initial`` are the targets of a compound state's (or the root's) initial transition:
+    one child, states in different regions of a parallel descendant, or a history state;
+    ``initial_actions`` run after the state's entry actions when it is entered by default.
+    ``order`` is the state's document order (entry order).
     """
 
     id: str
@@ -64,6 +68,7 @@ class State:
     parent: str | None
     children: tuple[str, ...] = ()
     initial: tuple[str, ...] = ()
+    initial_actions: tuple[Action, ...] = ()
     transitions: tuple[Transition, ...] = ()
     entry: tuple[Action, ...] = ()
     exit: tuple[Action, ...] = ()

@@ -10,7 +10,7 @@ and the ``data`` keys of the ``notify`` actions that use it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -101,12 +101,20 @@ def _check_one(
     return out
 
 
-def check_templates(chart: Chart) -> list[Diagnostic]:
-    """Syntax and undeclared-variable problems of every template of ``chart``."""
+def check_templates(
+    chart: Chart, *, given: Mapping[str, Iterable[str]] | None = None
+) -> list[Diagnostic]:
+    """Syntax and undeclared-variable problems of every template of ``chart``.
+
+    ``given`` adds ``data`` keys notify actions pass (the loader reads them from the
+    document, so an action that could not be built still counts).
+    """
     context = frozenset(f.name for f in chart.context.fields)
     data_keys: dict[str, set[str]] = {}
     for n in notify_actions(chart):
         data_keys.setdefault(n.template, set()).update(k for k, _ in n.data)
+    for name, keys in (given or {}).items():
+        data_keys.setdefault(name, set()).update(keys)
     out: list[Diagnostic] = []
     for decl in chart.templates.values():
         allowed = context | ALWAYS_AVAILABLE | frozenset(data_keys.get(decl.name, ()))

@@ -36,6 +36,10 @@ def audit_entry(r: AuditRecord) -> dict[str, Any]:
         "note": r.note,
         "client_note": r.client_note,
         "time": r.time,
+        "origin": r.origin,
+        "roles": r.roles,
+        "changes": r.changes,
+        "effects": r.effects,
     }
 
 

@@ -4,7 +4,8 @@ A running instance stays on the version it started with; a new version is regist
 beside it. A migration moves instances explicitly, with a state mapping:
 
 * each active leaf state maps through ``--map OLD=NEW`` (the nearest mapped ancestor
-  counts too); a state with no mapping keeps its id when the new version has it;
+  counts too); a state with no mapping keeps its id when the new version has it
+  (:class:`~engine.model.mapping.StateMap`, which ``statewise replay`` uses too);
 * the new configuration holds the mapped states, their ancestors and default substates;
 * the context is kept, checked against the new version's context (new fields get their
   defaults);
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.errors import StatewiseError
 from engine.model import ROOT, Chart, StateKind
+from engine.model.mapping import StateMap, UnknownReference
 from engine.ops.errors import OpsError
 from engine.runtime import Interpreter, Snapshot
 from engine.service.ops import entered_configuration
@@ -62,14 +64,15 @@ class Migration:
         if old.version == new.version:
             raise OpsError(f"both charts are version {old.version}", "usage")
         self.old, self.new = old, new
-        self.mapping: dict[str, str] = {}
-        for ref, target in mapping.items():
-            try:
-                self.mapping[old.resolve(ref)] = target
-            except KeyError:
-                raise OpsError(
-                    f"--map {ref}={target}: version {old.version} has no state {ref!r}", "usage"
-                ) from None
+        try:
+            self.states = StateMap(old, new, mapping)
+        except UnknownReference as exc:
+            if exc.candidates:
+                raise OpsError(str(exc), "usage") from None
+            raise OpsError(
+                f"--map {exc.ref}={exc.target}: version {old.version} has no state {exc.ref!r}",
+                "usage",
+            ) from None
         self._old_tables = Interpreter(old).tables
         self._new = Interpreter(new)
         self._old_timer_ids = {
@@ -87,7 +90,7 @@ class Migration:
         move = Move(record.id, record.key, leaves)
         targets: list[str] = []
         for leaf in leaves:
-            target, problem = self._target(leaf)
+            target, problem = self.states.target(leaf)
             if problem is not None:
                 move.problem = problem
                 return move
@@ -109,21 +112,6 @@ class Migration:
         move.to_states = tuple(sorted((s for s in config if new.states[s].is_atomic),
                                       key=lambda s: new.states[s].order))  # fmt: skip
         return move
-
-    def _target(self, leaf: str) -> tuple[str | None, str | None]:
-        for sid in (leaf, *self.old.ancestors(leaf)):
-            if sid in self.mapping:
-                ref = self.mapping[sid]
-                try:
-                    return self.new.resolve(ref), None
-                except KeyError:
-                    return (
-                        None,
-                        f"'{leaf}' maps to '{ref}', which version {self.new.version} does not have",
-                    )
-        if leaf in self.new.states:
-            return leaf, None
-        return None, f"no mapping for state '{leaf}' (version {self.new.version} has no such state)"
 
     def _configuration(self, targets: list[str]) -> frozenset[str] | str:
         chart = self.new
@@ -227,7 +215,6 @@ def migrate(
     store: SqlStore,
     migration: Migration,
     *,
-    source: str | None,
     dry_run: bool,
     actor: str,
     now: datetime,
@@ -235,17 +222,19 @@ def migrate(
     batch_size: int = 500,
 ) -> list[Move]:
     """Plan (and unless ``dry_run``, save) the move of every active instance on the old
-    version. The new version is registered first (``source`` is its text, kept with the
-    version). Each move is its own unit of work, ``batch_size`` of them committed together
-    (one transaction; a move that fails, e.g. because the instance changed meanwhile, fails
-    alone); ``progress(done, total)`` after each batch. Returns every planned move; a move
-    whose ``problem`` is set was not made (stranded, or changed meanwhile).
+    version. The new version is registered first (with its meaning and files). Each move is
+    its own unit of work, ``batch_size`` of them committed together (one transaction; a move
+    that fails, e.g. because the instance changed meanwhile, fails alone); ``progress(done,
+    total)`` after each batch. Returns every planned move; a move whose ``problem`` is set
+    was not made (stranded, or changed meanwhile).
     """
     from engine.ops.select import Selection
 
     old, new = migration.old, migration.new
     if not dry_run:
-        store.register_chart(new.id, new.version, new.source_hash, source)
+        from engine.service.versions import record_version
+
+        record_version(store, new)
     ids = [s.id for s in Selection(store, old.id, [], status="active") if s.version == old.version]
     moves: list[Move] = []
     for start in range(0, len(ids), batch_size):

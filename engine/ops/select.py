@@ -4,12 +4,15 @@ descendants), by state tag (``metadata`` tags of states), by spawn, paginated.
 The store lists instances by their *leaf-state string* (the active leaf states, sorted,
 joined by ","). A state reference or a tag is turned into every leaf-state string in use
 whose leaves lie in (or are) the states named, then each string is listed in turn; a
-cursor over several strings is ``<index>~<cursor of that string>``.
+cursor over several strings is ``<index>~<cursor of that string>``. Without the chart, a
+state reference is resolved among the states instances are in (a full id or a unique
+suffix; substates by their dotted ids).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from engine.ops.errors import OpsError
@@ -54,16 +57,14 @@ class Selection:
             named = {s.id for s in chart.states.values() if tag in s.meta.tags}
             if not named:
                 raise OpsError(f"no state of {chart_id!r} has the tag {tag!r}", "not_found")
-        else:
+        in_use = store.states_in_use(chart_id)  # a skip scan: cheap with millions of rows
+        if tag is None:
             assert state is not None
-            named = self._resolve(chart, state)
-        in_use = store.count_by_state(chart_id)
+            named = self._resolve(chart, state) if chart is not None else _in_use(state, in_use)
         self.states = [s for s in in_use if state == s or self._within(chart, s, named)]
 
     @staticmethod
-    def _resolve(chart: Chart | None, state: str) -> set[str]:
-        if chart is None:
-            return {state}  # without the chart: the leaf-state string itself
+    def _resolve(chart: Chart, state: str) -> set[str]:
         try:
             return {chart.resolve(state)}
         except KeyError:
@@ -79,6 +80,8 @@ class Selection:
         for leaf in leaves.split(","):
             if leaf in named:
                 return True
+            if chart is None and any(leaf.startswith(n + ".") for n in named):
+                return True  # state ids are dotted paths: a substate of a named state
             if (
                 chart is not None
                 and leaf in chart.states
@@ -86,6 +89,17 @@ class Selection:
             ):
                 return True
         return False
+
+    def ids(self, *, since: datetime | None = None, limit: int | None = None) -> list[str]:
+        """The ids selected (created at ``since`` or later; at most ``limit``), in listing
+        order."""
+        out: list[str] = []
+        for summary in self:
+            if limit is not None and len(out) >= limit:
+                break
+            if since is None or summary.created >= since:
+                out.append(summary.id)
+        return out
 
     def page(self, after: str | None, limit: int) -> InstancePage:
         from engine.store.sql import InstancePage
@@ -129,3 +143,20 @@ class Selection:
             if found.next is None:
                 return
             after = found.next
+
+
+def _in_use(state: str, in_use: Iterable[str]) -> set[str]:
+    """Without the chart: ``state`` as a state id, or a unique suffix of one, among the
+    states instances are in (ids are dotted paths, so ancestors are their prefixes)."""
+    ids: set[str] = set()
+    for leaves in in_use:
+        for leaf in leaves.split(","):
+            parts = leaf.split(".")
+            ids.update(".".join(parts[: n + 1]) for n in range(len(parts)))
+    found = sorted(s for s in ids if s == state or s.endswith("." + state))
+    if len(found) > 1 and state not in found:
+        raise OpsError(
+            f"state {state!r} is ambiguous: it could be {', '.join(found)}; give more of its path",
+            "usage",
+        )
+    return {state} if state in found or not found else {found[0]}

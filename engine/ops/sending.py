@@ -30,6 +30,9 @@ class SendResult:
     to_states: tuple[str, ...] = ()
     #: why it was refused (one line per blocker) or why it failed
     reasons: tuple[str, ...] = ()
+    #: failed for a passing reason (the database, a concurrent change): nothing was saved
+    #: and the same request may succeed when tried again
+    transient: bool = False
 
     @property
     def accepted(self) -> bool:
@@ -58,6 +61,8 @@ class Sender:
     roles: frozenset[str] | None = None
     note: str | None = None
     deferred: bool = True
+    #: what the customer is told (Yes!Cart's client-facing note), kept in the audit trail
+    client_note: str | None = None
 
 
 def _apply(engine: Engine, iid: str, event: str, data: Any, who: Sender) -> Instance:
@@ -65,9 +70,24 @@ def _apply(engine: Engine, iid: str, event: str, data: Any, who: Sender) -> Inst
 
     if who.deferred:
         return send_deferred(
-            engine, iid, event, data, actor=who.actor, note=who.note, roles=who.roles
+            engine,
+            iid,
+            event,
+            data,
+            actor=who.actor,
+            note=who.note,
+            roles=who.roles,
+            client_note=who.client_note,
         )
-    return engine.send(iid, event, data, actor=who.actor, note=who.note, roles=who.roles)
+    return engine.send(
+        iid,
+        event,
+        data,
+        actor=who.actor,
+        note=who.note,
+        client_note=who.client_note,
+        roles=who.roles,
+    )
 
 
 def send_one(
@@ -98,7 +118,10 @@ def send_one(
         reasons = tuple(b.message for b in refused.blockers) or (str(refused),)
         return SendResult(instance_id, event, "refused", reasons=reasons)
     except StatewiseError as exc:
-        return SendResult(instance_id, event, "failed", reasons=(str(exc),))
+        from engine.service.ops import is_infrastructure
+
+        passing = isinstance(exc, ConcurrentUpdate) or is_infrastructure(exc)
+        return SendResult(instance_id, event, "failed", reasons=(str(exc),), transient=passing)
     return SendResult(instance_id, event, "accepted", tuple(before), tuple(after.leaf_states))
 
 
@@ -149,8 +172,11 @@ def send_many(
                 note=who.note,
                 roles=who.roles,
                 perform=not who.deferred,
+                client_note=who.client_note,
             ):
-                out.results.append(SendResult(r.id, event, r.status, r.before, r.after, r.reasons))
+                out.results.append(
+                    SendResult(r.id, event, r.status, r.before, r.after, r.reasons, r.transient)
+                )
         n += len(chunk)
         if progress is not None:
             progress(n, total)

@@ -43,6 +43,7 @@ __all__ = [
     "load_definitions",
     "open_store",
     "sqlite_path",
+    "stored_versions",
 ]
 
 
@@ -148,6 +149,34 @@ def load_definitions(folder: str | Path, functions: FunctionRegistry | None = No
     return charts
 
 
+def stored_versions(
+    store: Any,
+    charts: list[Chart],
+    wanted: list[tuple[str, int | None]],
+    functions: FunctionRegistry | None = None,
+) -> list[Chart]:
+    """The chart versions in ``wanted`` (``None``: the latest) that ``charts`` lack, loaded
+    from the files the store kept (:mod:`engine.loader.bundle`), so a command can act on an
+    instance, or start one, without the definitions folder. A version whose files were not
+    kept is left out (the engine then says it is not registered)."""
+    from engine.service.versions import stored_chart
+
+    have = {(c.id, c.version) for c in charts} | {(c.id, None) for c in charts}
+    out: list[Chart] = []
+    for chart_id, version in wanted:
+        if (chart_id, version) in have:
+            continue
+        if version is None:
+            found = store.chart_versions(chart_id)
+            if not found:
+                continue
+            version = found[-1].version
+        chart = stored_chart(store, chart_id, version, functions)
+        if chart is not None:
+            out.append(chart)
+    return out
+
+
 def sqlite_path(url: str) -> Path | None:
     """The file of a ``sqlite:///`` URL, None for other databases."""
     if not url.startswith("sqlite"):
@@ -191,9 +220,12 @@ class _DeferredTransport:
         raise StatewiseError("operator commands send no messages; a worker does")
 
 
-def deferred_engine(store: SqlStore, charts: list[Chart]) -> Engine:
+def deferred_engine(
+    store: SqlStore, charts: list[Chart], functions: FunctionRegistry | None = None
+) -> Engine:
     """An engine for operator commands: it commits steps and leaves their effects pending
-    for a worker (``engine.service.ops.send_deferred``); handlers are placeholders."""
+    for a worker (``engine.service.ops.send_deferred``); handlers are placeholders.
+    ``functions``: the application's functions, for charts that call them."""
     from engine.service import Engine
     from engine.service.registry import chart_needs
 
@@ -203,4 +235,4 @@ def deferred_engine(store: SqlStore, charts: list[Chart]) -> Engine:
         needs = chart_needs(chart)
         tasks.update(dict.fromkeys(needs.tasks, _deferred_task))
         channels.update(dict.fromkeys(needs.channels, _DeferredTransport()))
-    return Engine(store, tasks=tasks, transports=channels, charts=charts)
+    return Engine(store, tasks=tasks, transports=channels, charts=charts, functions=functions)

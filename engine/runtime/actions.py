@@ -225,7 +225,18 @@ def _send(action: Send) -> Callable[[Run], None]:
                 )
             if wait > timedelta(0):
                 due = run.now + wait
-        timer_id = send_id or run.free_timer_id(f"send.{name}")
+        if send_id is None:
+            timer_id = run.free_timer_id(f"send.{name}")
+        else:
+            timer_id = send_id
+            pending = run.timers.get(send_id)
+            if pending is not None:  # a restart: the later send replaces the pending one
+                run.effects.append(
+                    LogEntry(
+                        f"send '{send_id}' replaced the pending '{pending.event}' due "
+                        f"{pending.due.isoformat()}; '{name}' is now due {due.isoformat()}"
+                    )
+                )
         run.schedule(PendingTimer(timer_id, name, due, payload))
 
     def send_other(run: Run) -> None:
@@ -317,7 +328,14 @@ def _spawn(action: Spawn) -> Callable[[Run], None]:
             raise EvaluationError(for_each.text, f"`for_each` is {items!r}, not a list")
         children = []
         for item in items:
-            inner = Scope(scope.context, scope.event, scope.now, scope.in_state, {item_name: item})
+            inner = Scope(
+                scope.context,
+                scope.event,
+                scope.now,
+                scope.in_state,
+                {item_name: item},
+                scope.event_name,
+            )
             child_key = key.compiled.fn(inner) if key is not None else None
             context = {name: expr.compiled.fn(inner) for name, expr in spec}
             children.append(ChildSpec(None if child_key is None else str(child_key), context))

@@ -72,6 +72,13 @@ class Explanation:
     candidates: tuple[Candidate, ...]
     blockers: tuple[Blocker, ...]
 
+    def __str__(self) -> str:
+        """The explanation in words (``print(engine.explain(...))``): see
+        :mod:`engine.runtime.explain_text`."""
+        from engine.runtime.explain_text import explanation_text
+
+        return explanation_text(self)
+
 
 @dataclass(frozen=True, slots=True)
 class ManualAction:

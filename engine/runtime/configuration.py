@@ -5,9 +5,9 @@ this module against the specification line by line. They are pure: they read the
 chart's :class:`~engine.runtime.tables.Tables`, a configuration and the history values,
 and return sets. Ordered sets are dicts with ``None`` values (insertion ordered).
 
-Deviation kept out of here: our initial transitions and history default transitions
-carry no executable content of their own (the YAML cannot write any), so
-``statesForDefaultEntry`` only matters for history defaults.
+Initial transitions and history default transitions may carry executable content: the
+plan runs a compound state's initial content after its entry actions when it is in
+``statesForDefaultEntry``, and a history default's after its parent's entry actions.
 """
 
 from __future__ import annotations

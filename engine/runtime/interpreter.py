@@ -166,7 +166,7 @@ class Interpreter:
             guard = move.guard
             if guard is not None:
                 if scope is None:
-                    scope = Scope(snapshot.context, event.data, now, info.in_state)
+                    scope = Scope(snapshot.context, event.data, now, info.in_state, EMPTY, name)
                 try:
                     if guard(scope) is not True:
                         continue
@@ -178,7 +178,7 @@ class Interpreter:
             context = snapshot.context
             if move.actions or rules is not None:
                 if scope is None:
-                    scope = Scope(context, event.data, now, move.middle_in)
+                    scope = Scope(context, event.data, now, move.middle_in, EMPTY, name)
                 else:
                     scope.in_state = move.middle_in
                 for fn in move.actions:
@@ -306,6 +306,7 @@ class Interpreter:
                 event = run.internal.popleft()
                 run.event = event
                 run.scope.event = event.data
+                run.scope.event_name = event.name
                 chains = info.chains(tables, event.name)
                 if not chains:
                     continue
@@ -338,12 +339,12 @@ class Interpreter:
             for t in plan.with_actions:
                 for fn in t.actions:
                     fn(run)
-        for info, config, done, default in plan.entries:
+        for info, config, done, content in plan.entries:
             run.config = config
             for fn in info.entry:
                 fn(run)
-            if default is not None:
-                for fn in default.actions:
+            for t in content:
+                for fn in t.actions:
                     fn(run)
             for t in info.timers:
                 start_timer(self.chart, run, t)

@@ -31,9 +31,10 @@ __all__ = ["EntryStep", "ExitStep", "Plan", "build_initial_plan", "build_plan"]
 Intern = Callable[[frozenset[str]], frozenset[str]]
 #: (state, configuration while its exit actions run)
 ExitStep = tuple[StateInfo, frozenset[str]]
-#: (state, configuration while its entry actions run, done events it raises,
-#:  history default transition whose content runs after its entry actions)
-EntryStep = tuple[StateInfo, frozenset[str], tuple[str, ...], TransitionInfo | None]
+#: (state, configuration while its entry actions run, done events it raises, the
+#:  transitions whose content runs after its entry actions: its initial transition when
+#:  it is entered by default, a history default transition of one of its children)
+EntryStep = tuple[StateInfo, frozenset[str], tuple[str, ...], tuple[TransitionInfo, ...]]
 
 
 class Plan:
@@ -132,9 +133,14 @@ def _entries(
                     )
                 ):
                     done.append(f"done.state.{grandparent}")
+        content: tuple[TransitionInfo, ...] = ()
+        if info.initial_content is not None and sid in entry.states_for_default_entry:
+            content = (info.initial_content,)
         default = entry.default_history_content.get(sid)
-        if info.entry or info.timers or info.invokes or done or default is not None:
-            steps.append((info, frozenset(current), tuple(done), default))
+        if default is not None:
+            content = (*content, default)
+        if info.entry or info.timers or info.invokes or done or content:
+            steps.append((info, frozenset(current), tuple(done), content))
     return tuple(steps), final, tuple(ordered)
 
 
@@ -177,4 +183,7 @@ def build_initial_plan(tables: Tables, intern: Intern) -> Plan:
     """The entry into the initial configuration (``enterStates([doc.initial.transition])``)."""
     current: set[str] = set()
     entries, final, entered = _entries(tables, initial_entry_set(tables), current)
+    root = tables.states[ROOT]
+    if root.initial_content is not None:  # the chart's initial actions run first
+        entries = ((root, frozenset(), (), (root.initial_content,)), *entries)
     return Plan((), (), (), entries, intern(frozenset(current)), final, (), entered, frozenset())

@@ -99,7 +99,14 @@ class Run:
         self.trigger = event  # the event that started this macrostep (None: the start)
         self.now = now
         self.instance = instance
-        self.scope = Scope(before.context, event.data if event else EMPTY, now, where)
+        self.scope = Scope(
+            before.context,
+            event.data if event else EMPTY,
+            now,
+            where,
+            EMPTY,
+            event.name if event else None,
+        )
         self.internal: deque[Event] = deque()  # SCXML internalQueue
         self.effects: list[Effect] = []
         self.microsteps: list[MicroStep] = []

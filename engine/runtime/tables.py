@@ -108,6 +108,7 @@ class StateInfo:
         "id",
         "ignore",
         "initial",
+        "initial_content",
         "invokes",
         "is_atomic",
         "is_compound",
@@ -140,6 +141,8 @@ class StateInfo:
         self.eventful: tuple[TransitionInfo, ...] = ()
         self.eventless: tuple[TransitionInfo, ...] = ()
         self.history_default: TransitionInfo | None = None
+        #: the initial transition when it has actions (run after entry, on default entry)
+        self.initial_content: TransitionInfo | None = None
         self.entry: tuple[ActionFn, ...] = ()
         self.exit: tuple[ActionFn, ...] = ()
         self.timers: tuple[TransitionInfo, ...] = ()
@@ -187,6 +190,21 @@ class Tables:
                 self.transitions.append(ti)
                 wrapped.append(ti)
             info.transitions = tuple(wrapped)
+            if state.initial_actions:
+                initial = Transition(
+                    source=sid,
+                    events=(),
+                    targets=state.initial,
+                    actions=state.initial_actions,
+                    trigger=Trigger.ALWAYS,
+                    span=state.span,
+                    path=state.path,
+                )
+                info.initial_content = TransitionInfo(
+                    initial,
+                    len(self.transitions),
+                    compile_actions(state.initial_actions, f"initial transition of {where}"),
+                )
             if info.is_history:
                 info.history_default = wrapped[0] if wrapped else None
                 info.transitions = ()
@@ -202,14 +220,23 @@ class Tables:
         self.refs.update(chart.refs)
 
     def _history_targets(self, targets: tuple[str, ...], seen: set[str]) -> list[str]:
+        """The history states entering ``targets`` may consult: targeted ones (and their
+        defaults), and those a default entry reaches (an ``initial`` naming a history
+        state, in the targets or below them)."""
         found: list[str] = []
         for sid in targets:
+            if sid in seen:
+                continue
+            seen.add(sid)
             info = self.states[sid]
-            if info.is_history and sid not in seen:
-                seen.add(sid)
+            if info.is_history:
                 found.append(sid)
                 if info.history_default is not None:
                     found += self._history_targets(info.history_default.targets, seen)
+            elif info.is_compound:
+                found += self._history_targets(info.initial, seen)
+            elif info.is_parallel:
+                found += self._history_targets(info.children, seen)
         return found
 
     def matching(self, state: StateInfo, event: str) -> tuple[TransitionInfo, ...]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 from engine.errors import StatewiseError
@@ -65,6 +66,8 @@ class EventResult:
     before: tuple[str, ...] = ()
     after: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()
+    #: failed for a passing reason (a concurrent change): sending again may succeed
+    transient: bool = False
 
 
 @dataclass(slots=True)
@@ -197,6 +200,7 @@ def send_events(
     note: str | None = None,
     roles: Iterable[str] | None = None,
     perform: bool = False,
+    client_note: str | None = None,
 ) -> list[EventResult]:
     """Send ``event`` to each of ``instance_ids`` (distinct), the steps in one transaction.
 
@@ -205,12 +209,10 @@ def send_events(
     refusal or a failure is a result, not an exception; a step that lost a race is sent
     again on its own. Database trouble raises.
     """
-    from engine.service.ops import send_deferred
-
     core = engine._core
     allowed = None if roles is None else frozenset(roles)
     ev = Event(event, EMPTY if data is None else data, "external", actor, allowed, note)
-    who = AuditInfo("event", actor, note)
+    who = AuditInfo("event", actor, note, client_note)
     records = engine.store.load_many(instance_ids)
     results: dict[str, EventResult] = {}
     plans: list[_Plan] = []
@@ -239,9 +241,7 @@ def send_events(
         iid = plan.record.id
         before, leaves = plan.tag
         if isinstance(saved, ConcurrentUpdate):  # changed meanwhile: once more, on its own
-            results[iid] = _send_alone(
-                engine, send_deferred, iid, event, data, actor, note, roles, perform
-            )
+            results[iid] = _send_alone(engine, iid, event, data, who, roles, perform)
             continue
         if isinstance(saved, StoreError):
             results[iid] = EventResult(iid, "failed", reasons=(str(saved),))
@@ -259,26 +259,33 @@ def send_events(
 
 def _send_alone(
     engine: Engine,
-    send_deferred: Callable[..., Any],
     iid: str,
     event: str,
     data: Any,
-    actor: str | None,
-    note: str | None,
+    who: AuditInfo,
     roles: Iterable[str] | None,
     perform: bool,
 ) -> EventResult:
+    from engine.service.ops import send_deferred
+
+    send = engine.send if perform else partial(send_deferred, engine)
     try:
         before = engine.get(iid).leaf_states
-        if perform:
-            after = engine.send(iid, event, data, actor=actor, note=note, roles=roles)
-        else:
-            after = send_deferred(engine, iid, event, data, actor=actor, note=note, roles=roles)
+        after = send(
+            iid,
+            event,
+            data,
+            actor=who.actor,
+            note=who.note,
+            roles=roles,
+            client_note=who.client_note,
+        )
     except EventRefused as refused:
         reasons = tuple(b.message for b in refused.blockers) or (str(refused),)
         return EventResult(iid, "refused", reasons=reasons)
     except StatewiseError as exc:
         if is_infrastructure(exc):
             raise
-        return EventResult(iid, "failed", reasons=(str(exc),))
+        transient = isinstance(exc, ConcurrentUpdate)
+        return EventResult(iid, "failed", reasons=(str(exc),), transient=transient)
     return EventResult(iid, "accepted", before, after.leaf_states)

@@ -14,7 +14,8 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from engine.runtime import CancelTimer, LogEntry, MacroStep, ScheduleTimer, Snapshot
+from engine.runtime import CancelTimer, Event, LogEntry, MacroStep, ScheduleTimer, Snapshot
+from engine.runtime.outputs import context_changes, effect_summaries
 from engine.store.records import (
     NO_CHANGES,
     AuditKind,
@@ -24,7 +25,7 @@ from engine.store.records import (
     TimerChange,
 )
 
-__all__ = ["EMPTY", "SYSTEM", "AuditInfo", "timer_changes", "unit_of_work"]
+__all__ = ["EMPTY", "SYSTEM", "AuditInfo", "roles_of", "timer_changes", "unit_of_work"]
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -51,6 +52,21 @@ class AuditInfo:
 SYSTEM = AuditInfo()
 
 
+def roles_of(event: Event | None) -> tuple[str, ...] | None:
+    """The roles an event was sent with, as the audit trail keeps them (sorted)."""
+    if event is None or event.roles is None:
+        return None
+    found = _ROLES.get(event.roles)
+    if found is None:
+        found = tuple(sorted(event.roles))
+        if len(_ROLES) < 1024:
+            _ROLES[event.roles] = found
+    return found
+
+
+_ROLES: dict[frozenset[str], tuple[str, ...]] = {}
+
+
 def unit_of_work(
     instance_id: str,
     seq: int,
@@ -59,13 +75,27 @@ def unit_of_work(
     leaves: Leaves,
     who: AuditInfo,
     audit: bool = True,
+    details: bool = False,
+    given: Mapping[str, Any] | None = None,
 ) -> Changes:
-    """The changes to save with ``step.after`` as row version ``seq``."""
+    """The changes to save with ``step.after`` as row version ``seq``.
+
+    ``details``: also record what ``statewise replay`` needs (the context changes and the
+    effects requested; for a start, ``given``: the start context as given).
+    """
     effects = step.effects
     start, end = step.before, step.after
     records: tuple[AuditRecord, ...] = ()
     if audit:
         event = step.event
+        first = who.kind == "start"
+        data = EMPTY if event is None else event.data
+        changes = summaries = None
+        if details:
+            changes = context_changes(EMPTY if first else start.context, end.context)
+            summaries = effect_summaries(effects)
+            if first and given:
+                data = given
         records = (
             _new(  # AuditRecord(...) without the keyword-capable constructor: hot path
                 AuditRecord,
@@ -73,14 +103,18 @@ def unit_of_work(
                     instance_id,
                     seq,
                     None if event is None else event.name,
-                    EMPTY if event is None else event.data,
-                    () if who.kind == "start" else leaves(start.configuration),
+                    data,
+                    () if first else leaves(start.configuration),
                     leaves(end.configuration),
                     who.actor,
                     who.note,
                     who.client_note,
                     now,
                     who.kind,
+                    None if event is None else event.origin,
+                    roles_of(event),
+                    changes,
+                    summaries,
                 ),
             ),
         )

@@ -18,7 +18,8 @@ from typing import Any, Protocol
 
 from engine.errors import StatewiseError
 from engine.runtime import Clock, Event, EventRefused, InstanceInfo, MacroStep
-from engine.service.commit import EMPTY, SYSTEM, AuditInfo, unit_of_work
+from engine.runtime.outputs import context_changes
+from engine.service.commit import EMPTY, SYSTEM, AuditInfo, roles_of, unit_of_work
 from engine.service.effects import (
     Delivery,
     EffectRunner,
@@ -74,6 +75,8 @@ class Core:
         self.runner = runner
         self.listeners = tuple(listeners)
         self.audit = bool(getattr(store, "keeps_audit", True))
+        #: record what replay needs too (the start context, context changes, effects)
+        self.details = self.audit and bool(getattr(store, "keeps_step_details", False))
         #: committed work not yet performed, drained by the call that filled it
         self.queue: deque[Work] = deque()
         #: the follow-ups of the step being processed; they go to the front of the queue
@@ -94,8 +97,12 @@ class Core:
         iid = self.store.new_id()
         instance = InstanceInfo(iid, key, chart.id, chart.version, parent)
         step = loaded.interpreter.start(context, now, instance=instance)
+        given = None
+        if self.details:  # the start context as given (coerced), for replay
+            coerced = step.before.context
+            given = {k: coerced[k] for k in context if k in coerced}
         changes = unit_of_work(
-            iid, 1, step, now, loaded.leaves, AuditInfo("start"), audit=self.audit
+            iid, 1, step, now, loaded.leaves, AuditInfo("start"), self.audit, self.details, given
         )
         status = DONE if step.after.done else ACTIVE
         record = InstanceRecord(instance, step.after, status, 1, now, now, spawn)
@@ -122,10 +129,13 @@ class Core:
         iid, version = instance.id, record.row_version
         before = step.before
         if step.effects or before.timers is not after.timers or not self.audit:
-            changes = unit_of_work(iid, version + 1, step, when, loaded.leaves, who, self.audit)
+            changes = unit_of_work(
+                iid, version + 1, step, when, loaded.leaves, who, self.audit, self.details
+            )
         else:  # the usual step: the unit of work is its audit line (unit_of_work, inlined)
             leaves, ev = loaded.leaves, step.event
-            line = (
+            details = self.details
+            line: tuple[Any, ...] = (
                 iid,
                 version + 1,
                 None if ev is None else ev.name,
@@ -137,6 +147,10 @@ class Core:
                 who.client_note,
                 when,
                 who.kind,
+                event.origin,
+                None if event.roles is None else roles_of(event),
+                context_changes(before.context, after.context) if details else None,
+                [] if details else None,
             )
             changes = _new(Changes, ((_new(AuditRecord, line),), (), ()))
         status = DONE if after.done else ACTIVE
@@ -163,7 +177,9 @@ class Core:
         if not step.microsteps and not step.effects:
             return None
         iid, version = record.info.id, record.row_version
-        changes = unit_of_work(iid, version + 1, step, when, loaded.leaves, who, self.audit)
+        changes = unit_of_work(
+            iid, version + 1, step, when, loaded.leaves, who, self.audit, self.details
+        )
         status = DONE if step.after.done else ACTIVE
         return step, SaveUnit(iid, step.after, status, version, when, changes)
 

@@ -1,8 +1,6 @@
-"""The :class:`Engine` facade: start instances, send them events, explain, audit, tick.
-
-Only wiring: the runtime computes steps, the store keeps them, :mod:`.core` commits and
-runs the follow-up work, :mod:`.effects` performs effects, :mod:`engine.notify` renders.
-"""
+"""The :class:`Engine` facade (start, send, explain, audit, tick): only wiring. The runtime
+computes steps, the store keeps them, :mod:`.core` commits and runs the follow-up work,
+:mod:`.effects` performs effects, :mod:`.versions` keeps chart versions."""
 
 from __future__ import annotations
 
@@ -19,7 +17,8 @@ from engine.service.commit import EMPTY, SYSTEM, AuditInfo
 from engine.service.core import Core, StepListener
 from engine.service.effects import EffectFailed, EffectRunner
 from engine.service.instance import Instance
-from engine.service.registry import ChartRegistry, LoadedChart, TaskHandler, chart_source
+from engine.service.registry import ChartRegistry, LoadedChart, TaskHandler
+from engine.service.versions import register_version, stored_chart
 from engine.store.memory import MemoryStore
 from engine.store.ports import ConcurrentUpdate, InstanceStore
 from engine.store.records import AuditRecord, InstanceRecord
@@ -31,13 +30,10 @@ __all__ = ["Engine"]
 
 
 class Engine:
-    """Runs chart instances on a store.
-
-    ``tasks`` maps task names to handlers, ``transports`` channels (``email``, ``sms``) to
-    transports, ``charts`` lists the charts to register up front (needed for spawned and
-    related charts). Every call that changes an instance saves one unit of work; when it
-    fails, nothing is saved.
-    """
+    """Runs chart instances on a store. ``tasks`` maps task names to handlers, ``transports``
+    channels (``email``, ``sms``) to transports, ``charts`` lists the charts to register up
+    front (needed for spawned and related charts). Every call that changes an instance saves
+    one unit of work; when it fails, nothing is saved."""
 
     def __init__(
         self,
@@ -55,7 +51,11 @@ class Engine:
         self.tasks: dict[str, TaskHandler] = dict(tasks or {})
         self.dispatcher = Dispatcher(transports)
         self._registry = ChartRegistry(
-            tasks=self.tasks, channels=self.dispatcher.channels, functions=functions
+            tasks=self.tasks,
+            channels=self.dispatcher.channels,
+            functions=functions,
+            fallback=lambda c, v: stored_chart(self.store, c, v, functions),
+            on_new=lambda c: register_version(self.store, self._registry, c),
         )
         runner = EffectRunner(self.store, self.dispatcher, self.tasks)
         self._core = Core(self.store, self.clock, self._registry, runner, listeners)
@@ -65,9 +65,9 @@ class Engine:
 
     # -- charts -------------------------------------------------------------------------
     def register(self, chart: Chart) -> None:
-        """Make a chart available and record its version in the store (immutable once used)."""
-        self._registry.register(chart)
-        self.store.register_chart(chart.id, chart.version, chart.source_hash, chart_source(chart))
+        """Make a chart available, as the version its meaning has in the store (recorded
+        there; immutable once used)."""
+        self._registry.resolve(chart)
 
     @property
     def charts(self) -> tuple[Chart, ...]:

@@ -264,6 +264,7 @@ def send_deferred(
     actor: str | None = None,
     note: str | None = None,
     roles: Iterable[str] | None = None,
+    client_note: str | None = None,
 ) -> Instance:
     """``Engine.send`` whose effects are left in the outbox for a worker to perform.
 
@@ -275,7 +276,7 @@ def send_deferred(
     loaded = core.registry.get(record.chart, record.version)
     allowed = None if roles is None else frozenset(roles)
     ev = Event(event, EMPTY if data is None else data, "external", actor, allowed, note)
-    core.apply(record, loaded, ev, AuditInfo("event", actor, note))
+    core.apply(record, loaded, ev, AuditInfo("event", actor, note, client_note))
     drain(engine, perform=False)
     return engine.get(instance_id)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.errors import StatewiseError
-from engine.model import Action, Chart, If, Notify, Send, Spawn, StartTask
+from engine.model import Action, Chart, Notify, Send, Spawn, StartTask
 from engine.runtime import Interpreter
 from engine.service.instance import leaf_states
 
@@ -45,21 +45,10 @@ class TaskHandler(Protocol):
     ) -> Mapping[str, Any] | None: ...
 
 
-def _walk(actions: tuple[Action, ...]) -> Iterator[Action]:
-    for a in actions:
-        yield a
-        if isinstance(a, If):
-            yield from _walk(a.then)
-            yield from _walk(a.otherwise)
-
-
 def chart_actions(chart: Chart) -> Iterator[Action]:
-    """Every action of a chart: entry, exit and transition actions, nested ``if`` included."""
-    for state in chart.states.values():
-        yield from _walk(state.entry)
-        yield from _walk(state.exit)
-        for t in state.transitions:
-            yield from _walk(t.actions)
+    """Every action of a chart: entry, exit, initial and transition actions, nested ``if``
+    included (:meth:`Chart.actions`)."""
+    return chart.actions()
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,11 +118,19 @@ class ChartRegistry:
         tasks: Mapping[str, TaskHandler],
         channels: frozenset[str],
         functions: FunctionRegistry | None = None,
+        fallback: Callable[[str, int], Chart | None] | None = None,
+        on_new: Callable[[Chart], LoadedChart] | None = None,
     ) -> None:
         self._tasks = tasks
         self._channels = channels
         self._functions = functions
+        #: where a version not registered yet may come from (the store's kept files)
+        self._fallback = fallback
+        #: how a chart value not seen yet is registered (the engine: by its stored version)
+        self._on_new = on_new or self.register
         self._charts: dict[tuple[str, int], LoadedChart] = {}
+        #: (chart id, version in its file, fingerprint) -> the version it runs as
+        self._seen: dict[tuple[str, int, str], LoadedChart] = {}
         #: ``find((chart id, version))``: the registered chart or None (no error, no frame)
         self.find = self._charts.get
         self._latest: dict[str, LoadedChart] = {}
@@ -144,13 +141,11 @@ class ChartRegistry:
     def register(self, chart: Chart) -> LoadedChart:
         known = self._charts.get((chart.id, chart.version))
         if known is not None:
-            if known.chart is chart or (
-                chart.source_hash and known.chart.source_hash == chart.source_hash
-            ):
+            if known.chart is chart or known.chart.fingerprint == chart.fingerprint:
                 return known
             raise ConfigurationError(
                 f"chart {chart.id!r} version {chart.version} is already registered with a "
-                "different definition; give the changed chart a new version"
+                "different meaning; give the changed chart a new version"
             )
         needs = chart_needs(chart)
         self._check_setup(chart, needs)
@@ -192,10 +187,24 @@ class ChartRegistry:
         loaded.checked = True
 
     def get(self, chart_id: str, version: int) -> LoadedChart:
+        """A registered version; one that is not is loaded from the fallback (the files the
+        store kept), so instances keep running on versions no longer on disk."""
         found = self._charts.get((chart_id, version))
+        if found is None and self._fallback is not None:
+            chart = self._fallback(chart_id, version)
+            if chart is not None:
+                found = self.register(chart)
         if found is None:
             raise ConfigurationError(f"chart {chart_id!r} version {version} is not registered")
         return found
+
+    def seen(self, chart: Chart) -> LoadedChart | None:
+        """The version a chart value was registered as (see :meth:`remember`), if it was."""
+        return self._seen.get((chart.id, chart.version, chart.fingerprint))
+
+    def remember(self, chart: Chart, loaded: LoadedChart) -> None:
+        """``chart`` (as its file numbers it) runs as ``loaded`` (as the store numbers it)."""
+        self._seen[(chart.id, chart.version, chart.fingerprint)] = loaded
 
     def latest(self, chart_id: str) -> LoadedChart:
         found = self._latest.get(chart_id)
@@ -205,8 +214,11 @@ class ChartRegistry:
         return found
 
     def resolve(self, chart: Chart | str) -> LoadedChart:
-        """A Chart value is registered on the fly; an id names the latest registered version."""
-        return self.latest(chart) if isinstance(chart, str) else self.register(chart)
+        """A Chart value is registered on the fly (unless it was, under any number); an id
+        names the latest registered version."""
+        if isinstance(chart, str):
+            return self.latest(chart)
+        return self.seen(chart) or self._on_new(chart)
 
 
 def chart_source(chart: Chart) -> str | None:

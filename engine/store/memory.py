@@ -33,9 +33,12 @@ from engine.store.ports import (
     check_distinct,
 )
 from engine.store.records import (
+    ACTIVE,
+    DONE,
     NO_CHANGES,
     AuditRecord,
     Changes,
+    ChartVersionRecord,
     DueTimer,
     InstanceRecord,
     InstanceStatus,
@@ -58,7 +61,7 @@ _SEQ_LIMIT = 1 << 32
 _MAX_SHAPES = 1 << 16
 #: how many distinct empty data mappings (shared, immutable ones) a shape may name
 _MAX_EMPTIES = 8
-#: (event, data, from, to, actor, kind) of audit lines
+#: (event, data, from, to, actor, kind, origin, roles) of audit lines
 Shape = tuple[Any, ...]
 
 
@@ -89,19 +92,22 @@ class _Trail:
         lines = self.lines.get(instance_id)
         if lines is None:
             lines = self.lines[instance_id] = array("q")
-        iid, seq, event, data, from_, to, actor, note, client_note, time, kind = record
+        iid, seq, event, data, from_, to, actor, note, client_note, time, kind, *more = record
+        origin, roles, changes, effects = more
         if (
             note is None
             and client_note is None
+            and changes is None
+            and effects is None
             and time.tzinfo is _utc
             and not time.fold
             and 0 <= seq < _SEQ_LIMIT
             and iid == instance_id
         ):
             # a shape names only kept (live) data mappings: a hit means this very one
-            shape = self._ids.get((event, _id(data), from_, to, actor, kind))
+            shape = self._ids.get((event, _id(data), from_, to, actor, kind, origin, roles))
             if shape is None and self._empty(data):
-                shape = self._new_shape(event, data, from_, to, actor, kind)
+                shape = self._new_shape(event, data, from_, to, actor, kind, origin, roles)
             if shape is not None:
                 lines.append(shape << 32 | seq)
                 lines.append((time - _epoch) // _us)
@@ -113,8 +119,9 @@ class _Trail:
     def _new_shape(self, *shape: Any) -> int | None:
         if len(self._shapes) >= _MAX_SHAPES:
             return None
-        event, data, from_, to, actor, kind = shape
-        index = self._ids[(event, id(data), from_, to, actor, kind)] = len(self._shapes)
+        event, data, from_, to, actor, kind, origin, roles = shape
+        key = (event, id(data), from_, to, actor, kind, origin, roles)
+        index = self._ids[key] = len(self._shapes)
         self._shapes.append(shape)
         return index
 
@@ -138,20 +145,74 @@ class _Trail:
             if code < 0:
                 out.append(self._wide[-code - 1])
                 continue
-            event, data, from_, to, actor, kind = self._shapes[code >> 32]
+            event, data, from_, to, actor, kind, origin, roles = self._shapes[code >> 32]
             time = _EPOCH + timedelta(microseconds=micros)
             seq = code & (_SEQ_LIMIT - 1)
             out.append(
-                AuditRecord(instance_id, seq, event, data, from_, to, actor, None, None, time, kind)
+                AuditRecord(
+                    instance_id,
+                    seq,
+                    event,
+                    data,
+                    from_,
+                    to,
+                    actor,
+                    None,
+                    None,
+                    time,
+                    kind,
+                    origin,
+                    roles,
+                )
             )
         return tuple(out)
+
+
+class _Version:
+    """A registered chart version (what :meth:`MemoryStore.register_chart` keeps)."""
+
+    __slots__ = ("bundle", "created", "fingerprint", "meaning", "source_hash")
+
+    def __init__(
+        self,
+        source_hash: str,
+        fingerprint: str | None,
+        meaning: Mapping[str, Any] | None,
+        bundle: Mapping[str, Any] | None,
+        created: datetime,
+    ) -> None:
+        self.source_hash, self.fingerprint = source_hash, fingerprint
+        self.meaning, self.bundle, self.created = meaning, bundle, created
+
+    @property
+    def identity(self) -> str:
+        return self.fingerprint or self.source_hash
+
+    def same_as(self, other: _Version) -> bool:
+        """Same meaning; a version registered without a fingerprint compares its bytes."""
+        if self.fingerprint and other.fingerprint:
+            return self.fingerprint == other.fingerprint
+        return self.source_hash == other.source_hash
+
+    def completed_by(self, other: _Version) -> _Version:
+        """This version, with what ``other`` knows that it did not (fingerprint, files)."""
+        return _Version(
+            self.source_hash,
+            self.fingerprint or other.fingerprint,
+            self.meaning if self.meaning is not None else other.meaning,
+            self.bundle if self.bundle is not None else other.bundle,
+            self.created,
+        )
 
 
 class MemoryStore:
     """Instances in dictionaries; every call is one atomic unit of work."""
 
-    def __init__(self, *, audit: bool = True) -> None:
+    def __init__(self, *, audit: bool = True, step_details: bool = False) -> None:
         self.keeps_audit = audit
+        #: also keep what ``statewise replay`` reads (start contexts, context changes and
+        #: effects of every step); lines with details are kept whole, not packed
+        self.keeps_step_details = audit and step_details
         self._rows: dict[str, InstanceRecord] = {}
         self._keys: dict[tuple[str, str], str] = {}
         self._children: dict[str, list[str]] = {}
@@ -164,8 +225,8 @@ class MemoryStore:
         self._outbox: dict[str, OutboxItem] = {}
         self._ids = itertools.count(1)
         self._order = itertools.count()
-        #: (chart, version) -> source hash of the registered definition
-        self._charts: dict[tuple[str, int], str] = {}
+        #: (chart, version) -> the registered definition
+        self._charts: dict[tuple[str, int], _Version] = {}
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -174,14 +235,58 @@ class MemoryStore:
         return f"i{next(self._ids)}"
 
     def register_chart(
-        self, chart: str, version: int, source_hash: str, source: str | None = None
+        self,
+        chart: str,
+        version: int,
+        source_hash: str,
+        source: str | None = None,
+        *,
+        fingerprint: str | None = None,
+        meaning: Mapping[str, Any] | None = None,
+        bundle: Mapping[str, Any] | None = None,
     ) -> None:
+        new = _Version(source_hash, fingerprint, meaning, bundle, datetime.now(UTC))
         stored = self._charts.get((chart, version))
-        if stored is not None and stored != source_hash:
-            used = any(r.chart == chart and r.version == version for r in self._rows.values())
-            if used:
-                raise ChartVersionConflict(chart, version, stored, source_hash)
-        self._charts[(chart, version)] = source_hash
+        if stored is not None:
+            if stored.same_as(new):
+                self._charts[(chart, version)] = stored.completed_by(new)
+                return
+            if any(r.chart == chart and r.version == version for r in self._rows.values()):
+                old, given = stored.identity, new.identity
+                raise ChartVersionConflict(chart, version, old, given, stored.meaning)
+        self._charts[(chart, version)] = new
+
+    def chart_versions(self, chart: str) -> tuple[ChartVersionRecord, ...]:
+        counts: dict[tuple[int, str], int] = {}
+        for r in self._rows.values():
+            if r.chart == chart:
+                counts[(r.version, r.status)] = counts.get((r.version, r.status), 0) + 1
+        return tuple(
+            ChartVersionRecord(
+                chart,
+                version,
+                v.fingerprint,
+                v.created,
+                counts.get((version, ACTIVE), 0),
+                counts.get((version, DONE), 0),
+                v.meaning,
+                v.bundle is not None,
+            )
+            for (c, version), v in sorted(self._charts.items())
+            if c == chart
+        )
+
+    def chart_version_for(self, chart: str, fingerprint: str) -> int | None:
+        found = [
+            version
+            for (c, version), v in self._charts.items()
+            if c == chart and v.fingerprint == fingerprint
+        ]
+        return max(found) if found else None
+
+    def chart_bundle(self, chart: str, version: int) -> Mapping[str, Any] | None:
+        stored = self._charts.get((chart, version))
+        return None if stored is None else stored.bundle
 
     # -- units of work ----------------------------------------------------------------
     def create(self, record: InstanceRecord, changes: Changes) -> InstanceRecord:

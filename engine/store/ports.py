@@ -9,14 +9,15 @@ writer got there first; nothing is changed then.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.errors import StatewiseError
 from engine.store.records import (
     AuditRecord,
     Changes,
+    ChartVersionRecord,
     DueTimer,
     InstanceRecord,
     InstanceStatus,
@@ -57,14 +58,27 @@ class DuplicateKey(StoreError):
 
 
 class ChartVersionConflict(StoreError):
-    """A chart version already used by instances was registered with another definition."""
+    """A chart version already used by instances was registered with another meaning.
 
-    def __init__(self, chart: str, version: int, stored: str, given: str) -> None:
+    ``stored_meaning`` is the stored version's meaning (None when it was registered before
+    meanings were kept), so callers can say what changed (``engine.model.meaning.changes``).
+    """
+
+    def __init__(
+        self,
+        chart: str,
+        version: int,
+        stored: str,
+        given: str,
+        stored_meaning: Mapping[str, Any] | None = None,
+    ) -> None:
         self.chart, self.version, self.stored, self.given = chart, version, stored, given
+        self.stored_meaning = stored_meaning
         super().__init__(
             f"chart {chart!r} version {version} is used by stored instances with another "
-            f"definition (source hash {stored[:12]}, now {given[:12]}); a changed chart needs "
-            "a new version"
+            f"meaning (fingerprint {stored[:12]}, now {given[:12]}); a changed chart needs "
+            "a new version: run `statewise deploy --db URL DIR` to register it as one "
+            "(running instances stay on theirs), or raise `version:`"
         )
 
 
@@ -87,10 +101,32 @@ class InstanceStore(Protocol):
         ...
 
     def register_chart(
-        self, chart: str, version: int, source_hash: str, source: str | None = None
+        self,
+        chart: str,
+        version: int,
+        source_hash: str,
+        source: str | None = None,
+        *,
+        fingerprint: str | None = None,
+        meaning: Mapping[str, Any] | None = None,
+        bundle: Mapping[str, Any] | None = None,
     ) -> None:
         """Record a chart version's definition. A version is immutable once an instance
-        uses it: registering it again with another hash raises :class:`ChartVersionConflict`."""
+        uses it: registering it again with another meaning (``fingerprint``; for versions
+        registered without one, the ``source_hash``) raises :class:`ChartVersionConflict`.
+        ``bundle`` keeps the version's files, so instances can run without them."""
+        ...
+
+    def chart_versions(self, chart: str) -> tuple[ChartVersionRecord, ...]:
+        """Every registered version of ``chart``, oldest first, with instance counts."""
+        ...
+
+    def chart_version_for(self, chart: str, fingerprint: str) -> int | None:
+        """The registered version of ``chart`` with this meaning, if any (the newest)."""
+        ...
+
+    def chart_bundle(self, chart: str, version: int) -> Mapping[str, Any] | None:
+        """The files kept for a registered version (see ``engine.loader.bundle``)."""
         ...
 
     def create(self, record: InstanceRecord, changes: Changes) -> InstanceRecord:

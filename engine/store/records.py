@@ -7,7 +7,7 @@ never copies a snapshot: it keeps the immutable runtime value it is given.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
@@ -21,6 +21,7 @@ __all__ = [
     "AuditKind",
     "AuditRecord",
     "Changes",
+    "ChartVersionRecord",
     "DueTimer",
     "InstanceRecord",
     "InstanceStatus",
@@ -83,7 +84,12 @@ class AuditRecord(NamedTuple):
     """One line of an instance's audit trail.
 
     ``seq`` is the ``row_version`` the step produced; configurations are the active leaf
-    states, in document order.
+    states, in document order. ``origin`` and ``roles`` say how a step's event came in
+    (:class:`~engine.runtime.Event`; ``roles`` None: not role-checked). A store that keeps
+    step details (``keeps_step_details``, the SQL store) also records, for ``statewise
+    replay``: the start context as given (``data`` of the ``start`` line), the context
+    fields each step changed (``changes``) and the effects it asked for (``effects``, see
+    :mod:`engine.runtime.outputs`); None where they were not recorded.
     """
 
     instance_id: str
@@ -97,6 +103,10 @@ class AuditRecord(NamedTuple):
     client_note: str | None
     time: datetime
     kind: AuditKind
+    origin: str | None = None
+    roles: tuple[str, ...] | None = None
+    changes: Mapping[str, Any] | None = None
+    effects: Sequence[Mapping[str, Any]] | None = None
 
 
 class TimerChange(NamedTuple):
@@ -156,3 +166,20 @@ class SaveUnit(NamedTuple):
     time: datetime
     changes: Changes = NO_CHANGES
     chart_version: int | None = None
+
+
+class ChartVersionRecord(NamedTuple):
+    """A registered chart version: its identity (``fingerprint``, the hash of its meaning),
+    when it was registered, how many instances run on it (``active``) or have finished on
+    it (``done``), and its meaning (``engine.model.meaning``; None for versions registered
+    by a statewise before meanings were kept)."""
+
+    chart: str
+    version: int
+    fingerprint: str | None
+    created: datetime
+    active: int
+    done: int
+    meaning: Mapping[str, Any] | None
+    #: whether the version's files are kept (so instances can run without the files)
+    has_bundle: bool

@@ -1,5 +1,4 @@
-"""Progress on standard error: a bar redrawn on a terminal; in a log, nothing for work done
-within ``every`` seconds, then a plain line at most that often and the last one."""
+"""Progress of long commands: a bar on a terminal, a line every few seconds otherwise."""
 
 from __future__ import annotations
 
@@ -7,7 +6,6 @@ import io
 
 import pytest
 
-from engine.cli import progress as module
 from engine.cli.progress import Progress
 
 
@@ -18,34 +16,46 @@ class Terminal(io.StringIO):
 
 def test_a_terminal_gets_a_bar_redrawn_in_place() -> None:
     out = Terminal()
-    bar = Progress("sent", stream=out, width=10)
-    for done in (0, 5, 10):
-        bar(done, 10)
-    bar.close()
-    assert out.getvalue() == (
-        "\r[..........] 0/10 sent\r[#####.....] 5/10 sent\r[##########] 10/10 sent\n"
-    )
+    progress = Progress("done", out, width=10)
+    progress(3, 10)
+    progress(10, 10)
+    progress.close()
+    assert out.getvalue() == "\r[###.......] 3/10 done\r[##########] 10/10 done\n"
 
 
-def test_a_log_gets_nothing_for_quick_work() -> None:
-    out = io.StringIO()
-    lines = Progress("sent", stream=out)
-    for done in range(1, 11):
-        lines(done, 10)
-    lines.close()
-    assert out.getvalue() == ""
-
-
-def test_a_log_gets_periodic_lines_and_the_last(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_log_gets_a_plain_line_every_few_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
     now = [100.0]
-    monkeypatch.setattr(module.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr("engine.cli.progress.time.monotonic", lambda: now[0])
     out = io.StringIO()
-    lines = Progress("archived", stream=out, every=2.0)
+    progress = Progress("instances replayed", out, every=5.0)
+    progress(100, 1000)  # within the first five seconds: nothing
+    now[0] = 106.0
+    progress(600, 1000)
+    now[0] = 107.0
+    progress(700, 1000)  # one second later: nothing
+    progress.close()
+    assert out.getvalue() == "600/1000 instances replayed\n"
+
+
+def test_a_log_gets_the_last_line_once_it_printed_some(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [100.0]
+    monkeypatch.setattr("engine.cli.progress.time.monotonic", lambda: now[0])
+    out = io.StringIO()
+    progress = Progress("archived", out, every=2.0)
     for done in range(1, 8):
         now[0] += 0.9  # a batch every 0.9 s
-        lines(done * 1000, None if done < 7 else 7000)
+        progress(done * 1000, None if done < 7 else 7000)
     assert out.getvalue().splitlines() == [
-        "3,000 archived",  # 2.7 s in
-        "6,000 archived",  # 2.7 s later
-        "7,000/7,000 archived",  # the last one, since lines were printed
+        "3000 archived",  # 2.7 s in; the total is not known yet
+        "6000 archived",  # 2.7 s later
+        "7000/7000 archived",  # the last one, since lines were printed
     ]
+
+
+def test_quick_work_prints_nothing_in_a_log() -> None:
+    out = io.StringIO()
+    progress = Progress("sent", out)
+    for done in range(1, 11):
+        progress(done, 10)
+    progress.close()
+    assert out.getvalue() == ""

@@ -15,6 +15,8 @@ import pytest
 HEAVY = (
     "lark", "jinja2", "sqlalchemy", "alembic", "jsonschema", "networkx", "graphviz", "yaml",
     "engine.runtime", "engine.service", "engine.loader", "engine.store.sql",
+    "starlette", "uvicorn", "argon2", "engine.web",
+    "pygls", "lsprotocol", "engine.lsp",
 )  # fmt: skip
 
 CHECK = (
@@ -37,6 +39,13 @@ CHECK = (
         ["worker", "--help"],
         ["send", "--help"],
         ["render", "--help"],
+        ["serve", "--help"],
+        ["users", "add", "--help"],
+        ["tokens", "--help"],
+        ["lsp", "--help"],
+        ["explain", "--help"],
+        ["deploy", "--help"],
+        ["init", "--help"],
     ],
 )
 def test_help_imports_nothing_heavy(argv: list[str]) -> None:

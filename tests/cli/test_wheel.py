@@ -51,6 +51,9 @@ def test_wheel_contains_schema_and_grammar(wheel: Path) -> None:
     assert "engine/expr/guard.lark" in names
     schema = zipfile.ZipFile(wheel).read("engine/schemas/statechart.schema.json")
     assert schema == (ROOT / "schemas" / "statechart.schema.json").read_bytes()
+    # the code catalogue the language server explains diagnostics with
+    catalogue = zipfile.ZipFile(wheel).read("engine/lsp/errors.md")
+    assert catalogue == (ROOT / "docs" / "errors.md").read_bytes()
 
 
 def test_installed_wheel_validates_without_the_source_tree(wheel: Path, tmp_path: Path) -> None:

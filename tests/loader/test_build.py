@@ -85,6 +85,26 @@ def test_kinds_initial_and_defaults(tmp_path: Path) -> None:
             "  s:\n    on:\n      go: {target: [x, y]}\n",
             ["10:20: E311"],
         ),
+        # an initial list item outside the state, and targets in the same region
+        (
+            "  a:\n    initial: [x, b]\n    states:\n      x: {}\n  b: {}\n",
+            ["5:18: E303"],
+        ),
+        (
+            "  a:\n    initial: {target: [x, y]}\n    states:\n      x: {}\n      y: {}\n",
+            ["5:23: E311"],
+        ),
+        # entry actions may only read data every entering event declares
+        (
+            "  a:\n    on: {go: b}\n  b:\n    entry: [{log: event.why}]\n",
+            ["7:19: E214"],
+        ),
+        # ... and the initial transition's and history default's actions are checked too
+        (
+            "  a:\n    initial: {target: x, actions: [{log: nope}]}\n    states:\n"
+            "      h: {type: history, target: x, actions: [{log: nada}]}\n      x: {}\n",
+            ["5:42: E205", "7:53: E205"],
+        ),
     ],
 )
 def test_structure_errors(tmp_path: Path, states: str, expected: list[str]) -> None:

@@ -26,7 +26,11 @@ def _mappings() -> list[Path]:
             if p.name.endswith((".scenario.yaml", ".scenario.yml")):
                 continue
             doc, diags = read_yaml_file(p)
-            if doc is not None and not any(d.is_error for d in diags) and isinstance(doc.data, dict):
+            if (
+                doc is not None
+                and not any(d.is_error for d in diags)
+                and isinstance(doc.data, dict)
+            ):
                 out.append(p)
     return out
 

@@ -124,7 +124,7 @@ def test_a_migration_runs_in_batches_and_a_move_that_fails_fails_alone(
             return save_many(units)
 
         store.save_many = racing  # type: ignore[method-assign]
-        moves = migrate(store, migration, source=None, dry_run=False, actor="ops",
+        moves = migrate(store, migration, dry_run=False, actor="ops",
                         now=datetime.now(UTC), progress=lambda d, t: calls.append((d, t)),
                         batch_size=2)  # fmt: skip
         assert calls == [(2, 5), (4, 5), (5, 5)]

@@ -179,3 +179,40 @@ def test_a_delay_read_from_the_context() -> None:
     m = Machine(AFTER, {"wait": "30m"})
     m.send("go")
     assert m.snapshot.timers["waiting#1"].due == T0 + timedelta(minutes=30)
+
+
+REMIND = """
+id: t.remind
+version: 1
+states:
+  waiting:
+    entry:
+      - send: {event: remind, delay: 2d, id: reminder}
+    on:
+      nudge:
+        actions:
+          - send: {event: remind.again, delay: 1d, id: reminder}
+      cancel:
+        actions: [{cancel: reminder}]
+      remind: done
+      remind.again: done
+  done: {type: final}
+"""
+
+
+def test_a_delayed_send_reusing_a_pending_id_replaces_it_and_says_so() -> None:
+    m = Machine(REMIND)
+    assert m.snapshot.timers["reminder"].due == T0 + timedelta(days=2)
+    m.now = T0 + timedelta(hours=1)
+    step = m.send("nudge")
+    # one timer under the id: the later send, due one day after the nudge
+    assert list(m.snapshot.timers) == ["reminder"]
+    assert m.snapshot.timers["reminder"].event == "remind.again"
+    assert m.snapshot.timers["reminder"].due == T0 + timedelta(days=1, hours=1)
+    assert logs(step) == [
+        "send 'reminder' replaced the pending 'remind' due 2026-01-07T09:00:00+00:00; "
+        "'remind.again' is now due 2026-01-06T10:00:00+00:00"
+    ]
+    assert CancelTimer("reminder") in step.effects
+    m.send("cancel")
+    assert m.snapshot.timers == {}

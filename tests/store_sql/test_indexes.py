@@ -27,7 +27,7 @@ BIG = ("statewise_instances", "statewise_audit", "statewise_outbox", "statewise_
 
 FILL = f"""
 SET session_replication_role = replica;  -- rows are consistent by construction: skip FK checks
-INSERT INTO statewise_chart_versions VALUES
+INSERT INTO statewise_chart_versions (chart, version, source_hash, source, created) VALUES
   ('big.order', 1, 'h', NULL, now()), ('big.item', 1, 'h', NULL, now()),
   ('small.chart', 1, 'h', NULL, now());
 INSERT INTO statewise_instances (id, chart, chart_version, business_key, parent, spawn,
@@ -46,9 +46,10 @@ SELECT 'i' || lpad(g::text, 8, '0'),
   timestamptz '2025-06-01' + g * interval '1 minute',
   timestamptz '2025-10-01' + (g % 100000) * interval '2 minutes'
 FROM generate_series(1, {INSTANCES}) g;
-INSERT INTO statewise_audit
+INSERT INTO statewise_audit (instance_id, seq, line, kind, event, data, from_configuration,
+  to_configuration, actor, note, client_note, time, origin, changes, effects)
 SELECT 'i' || lpad(g::text, 8, '0'), s, 0, 'event', 'go', '{{}}', '["a"]', '["b"]', NULL, NULL,
-  NULL, timestamptz '2025-10-01' + s * interval '1 hour'
+  NULL, timestamptz '2025-10-01' + s * interval '1 hour', 'external', '{{}}', '[]'
 FROM generate_series(1, {INSTANCES}) g, generate_series(1, 8) s;
 INSERT INTO statewise_timers (instance_id, timer_id, due, lease_owner, lease_until)
 SELECT 'i' || lpad(g::text, 8, '0'), 'waiting#' || k,
@@ -136,7 +137,8 @@ def test_saves_reach_the_instance_by_its_id(big: tuple[SqlStore, Any]) -> None:
     store, conn = big
     assert store._pg is not None
     head = ('["s"]', "paid", NOW, "{}", "{}", "{}", False, "active", 9, NOW, ONE, 8)
-    audit = [(ONE, 9, 0, "event", "go", "{}", '["a"]', '["b"]', None, None, None, NOW)]
+    audit = [(ONE, 9, 0, "event", "go", "{}", '["a"]', '["b"]', None, None, None, NOW,
+              "external", None, "{}", "[]")]  # fmt: skip
     from engine.store.sql.rows import UnitRows
 
     rows = UnitRows(audit, [(ONE, "t", NOW)], [(ONE, "u")], [])
@@ -145,7 +147,8 @@ def test_saves_reach_the_instance_by_its_id(big: tuple[SqlStore, Any]) -> None:
     units = [(i, '["s"]', "paid", json_time(NOW), "{}", "{}", "{}", False, "active", 8,
               json_time(NOW), None) for i in IDS[:100]]  # fmt: skip
     batch_rows = [UnitRows([(i, 9, 0, "event", "go", "{}", "[]", "[]", None, None, None,
-                             json_time(NOW))], [], [(i, "waiting#0")], []) for i in IDS[:100]]  # fmt: skip
+                             json_time(NOW), "timer", None, "{}", "[]")], [], [(i, "waiting#0")],
+                           []) for i in IDS[:100]]  # fmt: skip
     check(conn, store._pg.batch, store._pg.batch_args(units, batch_rows), "uq_statewise_instances_id")
 
 

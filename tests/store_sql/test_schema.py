@@ -236,16 +236,22 @@ def test_echo_logs_the_stores_own_statements(
 
 
 def test_upgrading_a_database_with_rows_to_v0005_keeps_them(empty_url: str) -> None:
-    """0001 -> head on a database in use: the rows stay, the new table and the partial
-    indexes are there (built concurrently on PostgreSQL), and the way back works too."""
+    """The revision before v0005_scale -> v0005_scale on a database in use: the rows stay,
+    the new table and the partial indexes are there (built concurrently on PostgreSQL), and
+    the way back works too."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(schema.alembic_config())
+    before = scripts.get_revision("v0005_scale").down_revision
+    assert isinstance(before, str)
     engine = make_engine(empty_url)
     pg = engine.dialect.name == "postgresql"
     try:
-        schema.upgrade(engine, "0001")
+        schema.upgrade(engine, before)
         with engine.begin() as conn:
             conn.exec_driver_sql(
-                "INSERT INTO statewise_chart_versions VALUES ('c', 1, 'h', NULL, "
-                "'2026-01-01 00:00:00')"
+                "INSERT INTO statewise_chart_versions (chart, version, source_hash, source, "
+                "created) VALUES ('c', 1, 'h', NULL, '2026-01-01 00:00:00')"
             )
             conn.exec_driver_sql(
                 "INSERT INTO statewise_instances (id, chart, chart_version, business_key, "
@@ -254,7 +260,8 @@ def test_upgrading_a_database_with_rows_to_v0005_keeps_them(empty_url: str) -> N
                 "'2026-01-01 00:00:00', '{}', '{}', '{}', false, 'active', 1, "
                 "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"
             )
-        assert schema.upgrade(engine) == ("0001", schema.HEAD)
+        assert schema.upgrade(engine, "v0005_scale") == (before, "v0005_scale")
+        schema.upgrade(engine)
         assert schema.differences(engine) == []
         with engine.connect() as conn:
             if pg:
@@ -276,9 +283,9 @@ def test_upgrading_a_database_with_rows_to_v0005_keeps_them(empty_url: str) -> N
         config = schema.alembic_config(engine)
         with engine.connect() as conn:
             config.attributes["connection"] = conn
-            command.downgrade(config, "0001")
+            command.downgrade(config, before)
             conn.commit()
-        assert schema.current(engine) == "0001"
-        assert schema.upgrade(engine) == ("0001", schema.HEAD)
+        assert schema.current(engine) == before
+        assert schema.upgrade(engine) == (before, schema.HEAD)
     finally:
         engine.dispose()

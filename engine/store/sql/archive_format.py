@@ -10,13 +10,15 @@ The same document is stored in ``statewise_archive.record`` and written, one per
      "row_version": 9, "created": "2026-...", "updated": "2026-...",
      "audit": [{"seq": 1, "line": 0, "kind": "start", "event": null, "data": {},
                 "from": [], "to": ["pending"], "actor": null, "note": null,
-                "client_note": null, "time": "2026-..."}, ...]}
+                "client_note": null, "time": "2026-...", "origin": null, "roles": null,
+                "changes": null, "effects": null}, ...]}
 
 Times are ISO 8601 with their offset. ``context``, ``history``, ``timers`` and each line's
-``data`` are the store's JSON (:mod:`.codec`): plain JSON, except values JSON cannot hold
-(decimals, times...), which are one-key objects such as ``{"$dec": "12.50"}``. The stored
-JSON text is spliced in as it is (nothing is decoded and encoded again), so archiving costs
-little more than copying.
+``data``, ``roles``, ``changes`` and ``effects`` are the store's JSON (:mod:`.codec`; the
+last three null where the step did not record them): plain JSON, except values JSON cannot
+hold (decimals, times...), which are one-key objects such as ``{"$dec": "12.50"}``. The
+stored JSON text is spliced in as it is (nothing is decoded and encoded again), so
+archiving costs little more than copying.
 """
 
 from __future__ import annotations
@@ -39,18 +41,39 @@ def archive_record(
 ) -> str:
     """The document of one instance: ``row`` in the store's instance columns (then state and
     state_since), ``trail`` its audit rows (seq, line, kind, event, data, from, to, actor,
-    note, client_note, time), oldest first."""
+    note, client_note, time, origin, roles, changes, effects), oldest first."""
     (iid, chart, version, key, parent, spawn, conf, ctx, hist, tmr, done, status, rv, created,
      updated, state, since) = row  # fmt: skip
 
     def t(value: Any) -> str:
         return _dumps(read_time(value).isoformat())
 
+    def raw(text: str | None) -> str:
+        return "null" if text is None else text
+
     lines = [
         f'{{"seq":{seq},"line":{line},"kind":{_dumps(kind)},"event":{_dumps(event)},'
         f'"data":{data},"from":{before},"to":{after},"actor":{_dumps(actor)},'
-        f'"note":{_dumps(note)},"client_note":{_dumps(client)},"time":{t(at)}}}'
-        for seq, line, kind, event, data, before, after, actor, note, client, at in trail
+        f'"note":{_dumps(note)},"client_note":{_dumps(client)},"time":{t(at)},'
+        f'"origin":{_dumps(origin)},"roles":{raw(roles)},"changes":{raw(changes)},'
+        f'"effects":{raw(effects)}}}'
+        for (
+            seq,
+            line,
+            kind,
+            event,
+            data,
+            before,
+            after,
+            actor,
+            note,
+            client,
+            at,
+            origin,
+            roles,
+            changes,
+            effects,
+        ) in trail
     ]
     return (
         f'{{"format":{FORMAT},"id":{_dumps(iid)},"chart":{_dumps(chart)},'
@@ -80,6 +103,10 @@ def audit_from_record(document: Mapping[str, Any]) -> tuple[AuditRecord, ...]:
             line["client_note"],
             datetime.fromisoformat(line["time"]),
             cast(AuditKind, line["kind"]),
+            line.get("origin"),
+            None if line.get("roles") is None else tuple(line["roles"]),
+            line.get("changes"),
+            line.get("effects"),
         )
         for line in document["audit"]
     )

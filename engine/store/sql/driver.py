@@ -303,19 +303,24 @@ class Driver:
             raise
 
     def write_each(
-        self, units: Sequence[tuple[str, Sequence[Any], Sequence[Stmt], bool]]
+        self,
+        units: Sequence[tuple[str, Sequence[Any], Sequence[Stmt], bool]],
+        pre: Sequence[Stmt] = (),
     ) -> list[Any]:
         """SQLite: several units of work in one transaction, each inside a savepoint.
 
         A unit is ``(first, args, rest, fetch)`` as for :meth:`write`; its ``rest`` runs only
         when ``first`` changed a row (or returned one). Returns, per unit, ``first``'s
         rowcount (or rows), or the driver error that unit met: its savepoint is rolled back
-        and the other units go on. A failure of the database itself raises (nothing kept).
+        and the other units go on. ``pre`` runs first; when no unit was saved, nothing is
+        kept (not even ``pre``). A failure of the database itself raises (nothing kept).
         """
         cur = self.cursor()
         cur.execute("BEGIN IMMEDIATE")
         out: list[Any] = []
         try:
+            for sql, values in pre:
+                cur.execute(sql, values)
             for first, args, rest, fetch in units:
                 cur.execute("SAVEPOINT statewise_unit")
                 try:
@@ -331,7 +336,8 @@ class Driver:
                     result = exc
                 cur.execute("RELEASE statewise_unit")
                 out.append(result)
-            cur.execute("COMMIT")
+            saved = any(r and not isinstance(r, Exception) for r in out)
+            cur.execute("COMMIT" if saved or not pre else "ROLLBACK")
         except BaseException:
             conn = self._local.conn
             if conn is not None and conn.in_transaction:

@@ -29,7 +29,7 @@ __all__ = ["ArchivePage", "ArchivedSummary", "Retention"]
 _IN_COLUMNS = ", ".join(f"i.{c.name}" for c in INSTANCE_COLUMNS)
 _AUDIT_COLUMNS = (
     "instance_id, seq, line, kind, event, data, from_configuration, to_configuration, actor, "
-    "note, client_note, time"
+    "note, client_note, time, origin, roles, changes, effects"
 )
 _SUMMARY = "id, chart, chart_version, business_key, parent, state, created, finished, archived"
 

@@ -21,9 +21,10 @@ from engine.store.sql.codec import dumps, encode_effect, loads, to_json
 from engine.store.sql.driver import Stmt
 from engine.store.sql.statements import Statements
 
-__all__ = ["EMPTY_JSON", "Rows", "UnitRows"]
+__all__ = ["EMPTY_JSON", "EMPTY_LIST", "Rows", "UnitRows"]
 
 EMPTY_JSON = "{}"
+EMPTY_LIST = "[]"
 _new = tuple.__new__
 _SMALL = 4096  # entries per cache of repeated JSON
 
@@ -114,7 +115,7 @@ class Rows:
         if audit and self.audit:
             leaves = self._leaves_json
             for line, a in enumerate(audit):
-                data = a.data
+                data, roles, delta, effects = a.data, a.roles, a.changes, a.effects
                 lines.append(
                     (
                         instance_id,
@@ -129,6 +130,10 @@ class Rows:
                         a.note,
                         a.client_note,
                         time(a.time),
+                        a.origin,
+                        None if roles is None else dumps(list(roles)),
+                        None if delta is None else _json(delta, EMPTY_JSON),
+                        None if effects is None else _json(effects, EMPTY_LIST),
                     )
                 )
         timer_set: list[tuple[Any, ...]] = []
@@ -200,24 +205,33 @@ class Rows:
                 cache.pop(next(iter(cache)), None)
         cache[instance_id] = (record, ctx)
 
-    def audit_records(self, instance_id: str, rows: list[Any]) -> tuple[AuditRecord, ...]:
+    def audit_records(self, instance_id: str, rows: Sequence[Any]) -> tuple[AuditRecord, ...]:
+        """Rows of the ``history`` statement's columns as records."""
         leaves, read = self._leaves_tuple, self.read_time
-        return tuple(
-            AuditRecord(
-                instance_id,
-                seq,
-                event,
-                loads(data),
-                leaves(before),
-                leaves(after),
-                actor,
-                note,
-                client_note,
-                read(at),
-                cast(AuditKind, kind),
+        out = []
+        for row in rows:
+            seq, event, data, before, after, actor, note, client_note, at, kind = row[:10]
+            origin, roles, changes, effects = row[10:]
+            out.append(
+                AuditRecord(
+                    instance_id,
+                    seq,
+                    event,
+                    loads(data),
+                    leaves(before),
+                    leaves(after),
+                    actor,
+                    note,
+                    client_note,
+                    read(at),
+                    cast(AuditKind, kind),
+                    origin,
+                    None if roles is None else tuple(loads(roles)),
+                    None if changes is None else loads(changes),
+                    None if effects is None else loads(effects),
+                )
             )
-            for seq, event, data, before, after, actor, note, client_note, at, kind in rows
-        )
+        return tuple(out)
 
     def _thaw(self, text: str) -> frozenset[str]:
         found = frozenset(loads(text))
@@ -232,3 +246,7 @@ class Rows:
             if len(self._leaf_tuple) < _SMALL:
                 self._leaf_tuple[text] = found
         return found
+
+
+def _json(value: Any, empty: str) -> str:
+    return empty if not value else dumps(to_json(value))

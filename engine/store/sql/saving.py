@@ -10,6 +10,10 @@
   back and each unit saved on its own, so the failing unit gets the error and the others
   are saved. No savepoints on PostgreSQL: a transaction with more than 64 subtransactions
   slows every session's snapshots (the "subtransaction overflow" of ``pg_subtrans``).
+
+Statements *riding along* (``SqlStore.riding_along``: an idempotency key marked applied with
+its step) join the next save, or the next batch (committed with it when any of its units is
+saved, rolled back with it otherwise).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from engine.runtime import InstanceInfo, Snapshot
 from engine.store.ports import ConcurrentUpdate, InstanceNotFound, StoreError, check_distinct
 from engine.store.records import NO_CHANGES, Changes, InstanceRecord, InstanceStatus, SaveUnit
 from engine.store.sql.codec import dumps, to_json
-from engine.store.sql.driver import Driver
+from engine.store.sql.driver import Driver, Stmt
 from engine.store.sql.errors import DatabaseError
 from engine.store.sql.rows import EMPTY_JSON, Rows, UnitRows
 from engine.store.sql.statements import Statements
@@ -45,6 +49,9 @@ class Saving:
     _pg: PgUnits | None
     _time: Callable[[datetime], Any]
     _read_time: Callable[[Any], datetime]
+    #: statements riding along with this thread's next save (``SqlStore.riding_along``)
+    _ride: Callable[[], list[Stmt]]
+    _rode: Callable[[], None]
 
     # -- one unit ---------------------------------------------------------------------
     def _save(
@@ -64,24 +71,31 @@ class Saving:
         version = expected_version + 1
         head = (conf[0], conf[1], when, ctx, history, timers, snapshot.done, status, version, when)
         db = self._db
+        riders = self._ride()  # statements that must commit with this save (or not at all)
         try:
             if self._pg is not None:
                 unit_rows = rows.change_rows(instance_id, changes, when)
                 sql, args = self._pg.one(
                     (*head, instance_id, expected_version), unit_rows, chart_version
                 )
-                found = db.all(sql, args)
+                # with riders: BEGIN, riders, the save; COMMIT only when the save matched
+                found = db.write(sql, args, (), True, riders) if riders else db.all(sql, args)
             else:
                 found = self._save_sqlite(
-                    head, instance_id, expected_version, changes, chart_version, entry
+                    head, instance_id, expected_version, changes, chart_version, entry, riders
                 )
-        except DatabaseError:
+        except (DatabaseError, db.Error) as exc:
+            failure = exc if isinstance(exc, DatabaseError) else db.failed(exc)
             conflict = self._conflict(instance_id, expected_version)
-            if _same_version(conflict):
+            if not _same_version(conflict):
+                raise conflict from None
+            if failure is exc:
                 raise
-            raise conflict from None
+            raise failure from exc
         if not found:
             raise self._conflict(instance_id, expected_version)
+        if riders:
+            self._rode()
         new = self._record(
             instance_id, snapshot, status, version, time, entry, found, chart_version
         )
@@ -113,10 +127,13 @@ class Saving:
         changes: Changes,
         chart_version: int | None,
         entry: object,
+        riders: list[Stmt],
     ) -> Any:
         sql, args, rest, fetch = self._sqlite_unit(
             head, instance_id, expected, changes, chart_version, entry
         )
+        if riders:
+            rest = [*riders, *rest]  # first: run before anything in it can fail
         db = self._db
         try:
             return db.write(sql, args, rest, fetch)
@@ -213,10 +230,13 @@ class Saving:
                 )
             )
             prepared.append((entry, ctx))
+        riders = self._ride()  # they commit with the batch when any unit is saved
         try:
-            results = db.write_each(batch)
+            results = db.write_each(batch, riders)
         except db.Error as exc:
             raise db.failed(exc) from exc
+        if riders and any(r and not isinstance(r, Exception) for r in results):
+            self._rode()
         return [
             self._outcome(u, entry, ctx, found)
             for u, (entry, ctx), found in zip(units, prepared, results, strict=True)
@@ -271,12 +291,22 @@ class Saving:
             unit_rows.append(rows.change_rows(u.instance_id, u.changes, when, json_time))
             prepared.append((entry, ctx))
         db = self._db
+        riders = self._ride()
+        args = self._pg.batch_args(heads, unit_rows)
         try:
-            found = db.all(self._pg.batch, self._pg.batch_args(heads, unit_rows))
-        except DatabaseError as exc:
-            if db.lost(exc.__cause__ or exc):
-                raise
+            if riders:  # BEGIN, riders, the batch; COMMIT only when a unit was saved
+                found = db.write(self._pg.batch, args, (), True, riders)
+            else:
+                found = db.all(self._pg.batch, args)
+        except (DatabaseError, db.Error) as exc:
+            cause = (exc.__cause__ or exc) if isinstance(exc, DatabaseError) else exc
+            if db.lost(cause):
+                if isinstance(exc, DatabaseError):
+                    raise
+                raise db.failed(exc) from exc
             return [self._one_of_many(u) for u in units]  # find the unit that fails
+        if riders and found:
+            self._rode()
         by_id = {row[0]: [row] for row in found}
         return [
             self._outcome(u, entry, ctx, by_id.get(u.instance_id))

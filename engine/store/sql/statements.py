@@ -191,34 +191,9 @@ class Statements:
         )
         chart_order = ("chart", "version", "hash", "source", "created")
         self.ensure_chart = sql(ensure.on_conflict_do_nothing(), *chart_order)
-        self.chart_row = sql(
-            select(CV.source_hash).where(
-                CV.chart == param("chart"), CV.version == param("version")
-            ),
-            "chart",
-            "version",
-        )
-        self.chart_update = sql(
-            update(chart_versions)
-            .where(CV.chart == param("chart"), CV.version == param("version"))
-            .values(source_hash=param("hash"), source=param("source")),
-            "hash",
-            "source",
-            "chart",
-            "version",
-        )
-        self.chart_used = sql(
-            select(IN.n)
-            .where(IN.chart == param("chart"), IN.chart_version == param("version"))
-            .limit(param("one"))
-            .offset(ZERO),
-            "chart",
-            "version",
-            "one",
-        )
         audit_names = _names(
             "instance_id seq line kind event data from_configuration to_configuration "
-            "actor note client_note time"
+            "actor note client_note time origin roles changes effects"
         )
         self.insert_audit = sql(
             insert(audit).values({n: param(n) for n in audit_names}), *audit_names
@@ -235,6 +210,10 @@ class Statements:
                 AU.client_note,
                 AU.time,
                 AU.kind,
+                AU.origin,
+                AU.roles,
+                AU.changes,
+                AU.effects,
             )
             .where(AU.instance_id == param("id"))
             .order_by(AU.seq, AU.line),

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 import time as _time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import URL
@@ -32,22 +34,25 @@ from engine.store.records import (
     OutboxItem,
 )
 from engine.store.sql import schema
+from engine.store.sql.console import ConsoleQueries
 from engine.store.sql.driver import Driver, Stmt, make_engine
-from engine.store.sql.errors import ChartVersionConflict, DatabaseError, SchemaNotCurrent
+from engine.store.sql.errors import DatabaseError, SchemaNotCurrent
 from engine.store.sql.figures import Figures
 from engine.store.sql.queues import Operations
 from engine.store.sql.retention import Retention
 from engine.store.sql.rows import Rows
 from engine.store.sql.saving import Saving
 from engine.store.sql.statements import Statements
+from engine.store.sql.trails import Trails
 from engine.store.sql.units import PgUnits
+from engine.store.sql.versions import ChartVersions
 
 __all__ = ["SqlStore"]
 
 _new = tuple.__new__
 
 
-class SqlStore(Saving, Retention, Figures, Operations):
+class SqlStore(Saving, Retention, Figures, Operations, ConsoleQueries, Trails, ChartVersions):
     """Instances in a SQL database: SQLite (a file) or PostgreSQL (``postgresql+psycopg://``).
 
     ``create=True`` creates or upgrades the tables (Alembic) when the database is not at the
@@ -55,7 +60,7 @@ class SqlStore(Saving, Retention, Figures, Operations):
     message names the command to run (``statewise db upgrade --db URL``).
     ``sqlite_synchronous`` (``NORMAL``: a commit survives a process crash; ``FULL``: a power
     loss too) and ``busy_timeout`` (seconds a SQLite writer waits for the lock) apply to
-    SQLite. ``audit=False`` keeps no audit trail; ``cache_size`` bounds the record cache
+    SQLite. ``audit=False`` keeps no audit trail (and so nothing to replay); ``cache_size`` bounds the record cache
     (0: none); ``echo=True`` logs every statement on the ``sqlalchemy.engine.Engine`` logger.
     Thread-safe: each thread gets its own connection; :meth:`close` closes them all.
     """
@@ -75,6 +80,9 @@ class SqlStore(Saving, Retention, Figures, Operations):
             url, echo=echo, sqlite_synchronous=sqlite_synchronous, busy_timeout=busy_timeout
         )
         self.keeps_audit = audit
+        #: the audit trail also records what ``statewise replay`` needs (start context,
+        #: context changes and effects of every step)
+        self.keeps_step_details = audit
         self._db = Driver(engine, echo=echo)
         self.url = self._db.url
         self.dialect = self._db.name
@@ -97,7 +105,28 @@ class SqlStore(Saving, Retention, Figures, Operations):
             self._sql, self._time, self._read_time, audit=audit, cache_size=cache_size
         )
         self._charts: set[tuple[str, int]] = set()
+        self._riders = threading.local()
         self._pg = PgUnits(engine.dialect) if self.dialect == "postgresql" else None
+
+    @contextmanager
+    def riding_along(self, *statements: Stmt) -> Iterator[None]:
+        """Run ``statements`` in the transaction of this thread's next ``create`` or ``save``
+        within the block (at most one): both are saved, or neither. Statements that found
+        no write to ride along are dropped when the block ends (the caller can tell: nothing
+        was saved). Used to mark an idempotency key applied together with its step."""
+        self._riders.waiting = list(statements)
+        try:
+            yield
+        finally:
+            self._riders.waiting = None
+
+    def _ride(self) -> list[Stmt]:
+        """The statements waiting for a write (kept until one commits: :meth:`_rode`)."""
+        waiting: list[Stmt] | None = getattr(self._riders, "waiting", None)
+        return waiting or []
+
+    def _rode(self) -> None:
+        self._riders.waiting = None
 
     def close(self) -> None:
         """Close every connection the store opened."""
@@ -122,6 +151,9 @@ class SqlStore(Saving, Retention, Figures, Operations):
         args, ctx = self._rows.instance_args(record)
         when = args[8]
         rest = self._rows.changes(info.id, changes, when)
+        riders = self._ride()
+        if riders:
+            rest = [*riders, *rest]  # first: run before anything in it can fail
         chart = (info.chart, info.version)
         pre: list[Stmt] = []
         if chart not in self._charts:  # the version's row must exist (immutable, hash later)
@@ -133,6 +165,8 @@ class SqlStore(Saving, Retention, Figures, Operations):
             raise self._create_failed(record, exc) from exc
         except db.Error as exc:
             raise db.failed(exc) from exc
+        if riders:
+            self._rode()
         self._charts.add(chart)
         self._rows.remember(info.id, record, ctx)
         return record
@@ -251,24 +285,3 @@ class SqlStore(Saving, Retention, Figures, Operations):
         when = None if next_attempt_at is None else self._time(next_attempt_at)
         status = "dead" if dead else "failed"
         self._db.transaction([(self._sql.outbox_failed, (status, when, error, item_id))])
-
-    # -- charts -------------------------------------------------------------------------
-    def register_chart(
-        self, chart: str, version: int, source_hash: str, source: str | None = None
-    ) -> None:
-        """Record a chart version's definition (its hash and source text).
-
-        A version is immutable once an instance uses it: registering it again with another
-        hash raises :class:`ChartVersionConflict`. (``create`` records a version it has not
-        seen with an empty hash, to be filled in by this call.)
-        """
-        db, sql = self._db, self._sql
-        now = self._time(datetime.now().astimezone())
-        db.transaction([(sql.ensure_chart, (chart, version, source_hash, source, now))])
-        row = db.one(sql.chart_row, (chart, version))
-        stored = row[0] if row is not None else ""
-        if stored == source_hash:
-            return
-        if stored and db.one(sql.chart_used, (chart, version, 1)) is not None:
-            raise ChartVersionConflict(chart, version, stored, source_hash)
-        db.transaction([(sql.chart_update, (source_hash, source, chart, version))])

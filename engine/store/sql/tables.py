@@ -25,7 +25,19 @@ from sqlalchemy import (
     text,
 )
 
-__all__ = ["archive", "audit", "chart_versions", "instances", "metadata", "outbox", "timers"]
+__all__ = [
+    "archive",
+    "audit",
+    "chart_versions",
+    "instances",
+    "metadata",
+    "outbox",
+    "timers",
+    "web_idempotency",
+    "web_secrets",
+    "web_tokens",
+    "web_users",
+]
 
 metadata = MetaData(
     naming_convention={
@@ -47,7 +59,14 @@ chart_versions = Table(
     Column("source_hash", String, nullable=False),
     Column("source", Text, nullable=True),
     Column("created", Time, nullable=False),
+    # the hash of the version's meaning (engine.model.meaning), the meaning as JSON, and
+    # the version's files as JSON (engine.loader.bundle); empty for versions registered
+    # before revision v0004_versions until they are registered again
+    Column("fingerprint", String, nullable=True),
+    Column("meaning", Text, nullable=True),
+    Column("bundle", Text, nullable=True),
     PrimaryKeyConstraint("chart", "version"),
+    Index(None, "chart", "fingerprint"),
 )
 
 #: one row per instance: identity, the snapshot in parts, and queue bookkeeping
@@ -134,6 +153,14 @@ audit = Table(
     Column("note", Text, nullable=True),
     Column("client_note", Text, nullable=True),
     Column("time", Time, nullable=False),
+    # how the step's event came in (external, timer, task, child, platform) and the roles
+    # it was sent with (JSON list; NULL: not role-checked); NULL origin: no event
+    Column("origin", String, nullable=True),
+    Column("roles", Text, nullable=True),
+    # what the step did, for `statewise replay`: the context fields it changed (JSON object)
+    # and the effects it asked for (JSON list); NULL: not recorded (before revision v0006)
+    Column("changes", Text, nullable=True),
+    Column("effects", Text, nullable=True),
     PrimaryKeyConstraint("instance_id", "seq", "line"),
     sqlite_with_rowid=False,
 )
@@ -200,4 +227,65 @@ archive = Table(
     Index(None, "chart", "business_key"),
     Index(None, "chart", "archived", "id"),
     Index(None, "archived", "id"),
+)
+
+# -- the console and HTTP API (``statewise serve``): people, integrations, repeated requests --
+
+#: people who sign in to the console; ``roles`` a JSON list, ``password_hash`` argon2
+web_users = Table(
+    "statewise_web_users",
+    metadata,
+    Column("name", String, primary_key=True),
+    Column("password_hash", String, nullable=True),
+    Column("roles", Text, nullable=False),
+    # failed sign-ins in a row, and until when the account refuses sign-ins (throttling)
+    Column("failed_sign_ins", Integer, nullable=False),
+    Column("locked_until", Time, nullable=True),
+    # grows with every password change: older sessions stop working
+    Column("session_epoch", Integer, nullable=False),
+    Column("created", Time, nullable=False),
+    Column("updated", Time, nullable=False),
+)
+
+#: API tokens of integrations: ``sw_<id>_<secret>``; only the secret's SHA-256 is kept
+web_tokens = Table(
+    "statewise_web_tokens",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("secret_sha256", String, nullable=False),
+    # JSON lists; ``["*"]`` for any chart or event
+    Column("roles", Text, nullable=False),
+    Column("charts", Text, nullable=False),
+    Column("events", Text, nullable=False),
+    Column("created", Time, nullable=False),
+    Column("last_used", Time, nullable=True),
+    Column("revoked", Time, nullable=True),
+    UniqueConstraint("name"),
+)
+
+#: requests sent with an ``Idempotency-Key``: claimed, applied (with the step), answered
+web_idempotency = Table(
+    "statewise_web_idempotency",
+    metadata,
+    Column("scope", String, nullable=False),
+    Column("key", String, nullable=False),
+    Column("request_sha256", String, nullable=False),
+    # claimed | applied | answered
+    Column("status", String, nullable=False),
+    Column("http_status", Integer, nullable=True),
+    Column("answer", Text, nullable=True),
+    Column("claimed_at", Time, nullable=False),
+    Column("updated", Time, nullable=False),
+    PrimaryKeyConstraint("scope", "key"),
+    Index(None, "claimed_at"),
+)
+
+#: values every server process shares, such as the key sessions are signed with
+web_secrets = Table(
+    "statewise_web_secrets",
+    metadata,
+    Column("name", String, primary_key=True),
+    Column("value", String, nullable=False),
+    Column("created", Time, nullable=False),
 )

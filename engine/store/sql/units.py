@@ -65,6 +65,10 @@ _AUDIT = [
     "note",
     "client_note",
     "time",
+    "origin",
+    "roles",
+    "changes",
+    "effects",
 ]
 _TIMER = ("instance_id", "timer_id", "due")
 _OUTBOX = [
