@@ -1,5 +1,6 @@
 """Health and metrics of a deployment: the figures to watch, for ``statewise status`` and for
-an HTTP endpoint (the same function, so the command and the endpoint cannot disagree).
+``GET /api/v1/status`` of ``statewise serve`` (the same function, so the command and the
+endpoint cannot disagree).
 
 * **queue depth**: timers due now, outbox items pending, retrying (failed) and dead;
 * **lag**: how late the oldest due timer is, and how long the oldest outbox item has been

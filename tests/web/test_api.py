@@ -217,3 +217,14 @@ def test_a_webhook_with_a_repeated_key_is_applied_once(served: Served, by_key: b
     two = c.post(path, json=wrong, headers=refused_headers)
     assert one.status_code == two.status_code == 422
     assert one.json() == two.json()
+
+
+def test_the_status_figures(served: Served) -> None:
+    answer = served.client.get("/api/v1/status", headers=served.api("feed"))
+    assert answer.status_code == 200, answer.text
+    figures = answer.json()
+    assert {"timers_due", "timer_lag", "outbox_pending", "outbox_dead", "leases", "rows"} <= set(
+        figures
+    )
+    assert figures["rows"]["statewise_instances"] >= 0 and abs(figures["clock_offset"]) < 5
+    _problem(served.client.get("/api/v1/status"), 401, "unauthorized")
