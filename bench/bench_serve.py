@@ -241,6 +241,7 @@ def _blast(ports: list[int], ids: list[str], token: str, events: int, seconds: f
                 failed[0] += answer.status != 200
                 if answer.status != 200 and failed[0] <= 3:
                     print(f"  answer {answer.status}: {text[:300]!r}", flush=True)
+
     threads = [threading.Thread(target=worker, args=(k,)) for k in range(connections)]
     start = time.perf_counter()
     for t in threads:

@@ -24,6 +24,7 @@ SECTIONS: dict[str, tuple[str, Callable[[object], object]]] = {
     "runtime": ("bench.bench_runtime", lambda main: main([])),  # type: ignore[operator]
     "store": ("bench.bench_store", lambda main: main([])),  # type: ignore[operator]
     "workers": ("bench.bench_workers", lambda main: main([])),  # type: ignore[operator]
+    "hostile": ("bench.bench_hostile", lambda main: main([])),  # type: ignore[operator]
     "serve": ("bench.bench_serve", lambda main: main([])),  # type: ignore[operator]
     "replay": ("bench.bench_replay", lambda main: main([])),  # type: ignore[operator]
     "scale": ("bench.bench_scale", lambda main: main([])),  # type: ignore[operator]

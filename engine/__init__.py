@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from engine.errors import DefinitionError as DefinitionError
     from engine.errors import Diagnostic as Diagnostic
     from engine.errors import StatewiseError as StatewiseError
+    from engine.limits import LimitExceeded as LimitExceeded
+    from engine.limits import Limits as Limits
     from engine.loader import load_chart as load_chart
     from engine.loader import load_text as load_text
     from engine.model import Chart as Chart
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
     from engine.runtime import InstanceInfo as InstanceInfo
     from engine.runtime import ManualAction as ManualAction
     from engine.runtime import ManualClock as ManualClock
+    from engine.runtime import MicrostepLimitExceeded as MicrostepLimitExceeded
+    from engine.runtime import StepTimeExceeded as StepTimeExceeded
     from engine.runtime import SystemClock as SystemClock
     from engine.service import ConfigurationError as ConfigurationError
     from engine.service import EffectFailed as EffectFailed
@@ -69,14 +73,18 @@ _WHERE = {
     "InstanceInfo": "engine.runtime",
     "InstanceNotFound": "engine.store",
     "InstanceStore": "engine.store",
+    "LimitExceeded": "engine.limits",
+    "Limits": "engine.limits",
     "LogTransport": "engine.notify.transports",
     "ManualAction": "engine.runtime",
     "ManualClock": "engine.runtime",
     "MemoryStore": "engine.store",
     "MemoryTransport": "engine.notify.transports",
     "Message": "engine.notify.messages",
+    "MicrostepLimitExceeded": "engine.runtime",
     "SqlStore": "engine.store",
     "StatewiseError": "engine.errors",
+    "StepTimeExceeded": "engine.runtime",
     "SystemClock": "engine.runtime",
     "Transport": "engine.notify.transports",
     "load_chart": "engine.loader",
@@ -104,13 +112,17 @@ __all__ = [
     "InstanceInfo",
     "InstanceNotFound",
     "InstanceStore",
+    "LimitExceeded",
+    "Limits",
     "LogTransport",
     "ManualAction",
     "ManualClock",
     "MemoryStore",
     "MemoryTransport",
     "Message",
+    "MicrostepLimitExceeded",
     "StatewiseError",
+    "StepTimeExceeded",
     "SystemClock",
     "Transport",
     "load_chart",
@@ -119,6 +131,13 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("statewise")
+        except PackageNotFoundError:  # pragma: no cover - running from a source tree
+            return "0+unknown"
     where = _WHERE.get(name)
     if where is None:
         raise AttributeError(f"module 'engine' has no attribute {name!r}")

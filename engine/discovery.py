@@ -3,6 +3,7 @@ imports nothing of the project, so the CLI can use it while building its parser)
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -24,13 +25,25 @@ def find_files(
     paths: Sequence[str], accept: Callable[[Path], bool]
 ) -> tuple[list[Path], list[str]]:
     """The files named, and those ``accept`` takes in the folders named (recursively,
-    sorted); plus the paths that do not exist."""
+    sorted); plus the paths that do not exist.
+
+    A file found in a folder that is a symbolic link out of it is skipped (and said so on
+    standard error): a definitions folder must not pull in, and print parts of, files from
+    elsewhere on the machine.
+    """
     files: list[Path] = []
     missing: list[str] = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            files.extend(f for f in sorted(p.rglob("*")) if f.is_file() and accept(f))
+            inside = p.resolve()
+            for f in sorted(p.rglob("*")):
+                if not (f.is_file() and accept(f)):
+                    continue
+                if not f.resolve().is_relative_to(inside):
+                    print(f"statewise: skipping {f}: a symbolic link out of {raw}", file=sys.stderr)
+                    continue
+                files.append(f)
         elif p.is_file():
             files.append(p)
         else:

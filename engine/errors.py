@@ -7,6 +7,7 @@ on the first problem: they return :class:`Diagnostic` values, and
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -23,6 +24,10 @@ __all__ = [
     "StatewiseError",
 ]
 
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 80
+_REPR.maxlong = 40
 
 #: Notes that a stage of checks did not run because of earlier errors (W320: nothing after
 #: the schema; W410: the graph checks). They sort after a file's other diagnostics.
@@ -92,6 +97,14 @@ class ExpressionError(StatewiseError):
         super().__init__(diagnostic.format())
 
 
+def _short(value: Any) -> str:
+    """A value as a message shows it: long texts, lists and numbers shortened."""
+    try:
+        return _REPR.repr(value)
+    except ValueError:  # an integer too long to print
+        return "<a very long number>"
+
+
 class EvaluationError(StatewiseError):
     """An expression failed while it ran (a missing optional value, a division by zero).
 
@@ -102,6 +115,6 @@ class EvaluationError(StatewiseError):
         self.expression = expression
         self.reason = reason
         self.values = dict(values or {})
-        seen = ", ".join(f"{k}={v!r}" for k, v in self.values.items())
+        seen = ", ".join(f"{k}={_short(v)}" for k, v in self.values.items())
         suffix = f" (values: {seen})" if seen else ""
         super().__init__(f"cannot evaluate `{expression}`: {reason}{suffix}")

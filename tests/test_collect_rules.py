@@ -26,10 +26,15 @@ def test_pos_billing_with_posting_on_processing_is_refused_at_start() -> None:
     tasks = {name: (lambda data, **_: {}) for c in (chart, origin) for name in c.tasks}
     mail = MemoryTransport()
     engine = Engine(
-        store=MemoryStore(), charts=[chart, origin], tasks=tasks, transports={"email": mail, "sms": mail}
+        store=MemoryStore(),
+        charts=[chart, origin],
+        tasks=tasks,
+        transports={"email": mail, "sms": mail},
     )
     with pytest.raises(RuleBroken, match="Bill via POS requires Post on = Delivery"):
         engine.start(chart, context={**BASE, "bill_via": "pos", "post_on": "processing"}, key="C-1")
     assert engine.find(chart.id, "C-1") is None
-    started = engine.start(chart, context={**BASE, "bill_via": "pos", "post_on": "delivery"}, key="C-1")
+    started = engine.start(
+        chart, context={**BASE, "bill_via": "pos", "post_on": "delivery"}, key="C-1"
+    )
     assert started.context["bill_via"] == "pos"

@@ -59,10 +59,27 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 success, 1 problems found in the input, 2 usage error, "
         "3 internal error. See docs/cli.md.",
     )
+    parser.add_argument(
+        "--version", action=_Version, nargs=0, help="print the version of statewise and exit"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name in COMMANDS:
         import_module(f"engine.cli.{name}").add_parser(sub)
     return parser
+
+
+class _Version(argparse.Action):
+    """``--version``: the installed distribution's version, looked up only when asked."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object, **_kw: object) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("statewise")
+        except PackageNotFoundError:  # running from a source tree that is not installed
+            found = "unknown (not installed)"
+        print(f"statewise {found} (Python {sys.version.split()[0]})")
+        parser.exit(EXIT_OK)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, int_in
 from engine.cli.tools import (
     CommandError,
     add_db,
@@ -54,7 +54,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--delete", action="store_true", help="with --export: remove what was written")
     p.add_argument("--chart", metavar="C", help="only this chart")
     p.add_argument("--key", metavar="K", help="only the instance(s) with this business key")
-    p.add_argument("--limit", type=int, default=50, metavar="N", help="lines listed (50)")
+    p.add_argument(
+        "--limit", type=int_in(1, 1000), default=50, metavar="N", help="lines listed (50)"
+    )
     p.add_argument("--after", metavar="CURSOR", help="the next page of a listing")
     p.add_argument("--json", action="store_true", help="JSON for tools")
     p.set_defaults(handler=run)
@@ -71,8 +73,6 @@ def _run(args: argparse.Namespace) -> int:
         raise CommandError("--delete goes with --export FILE", EXIT_USAGE)
     if args.id and (args.run or args.export):
         raise CommandError("ID shows one archived instance; not with --run or --export", EXIT_USAGE)
-    if args.limit < 1:
-        raise CommandError("--limit must be at least 1", EXIT_USAGE)
     with opened(args) as store:
         if args.run:
             return _archive(args, store)

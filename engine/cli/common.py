@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -20,10 +20,12 @@ __all__ = [
     "EXIT_USAGE",
     "Parser",
     "find_files",
+    "int_in",
     "is_chart_file",
     "is_scenario_file",
     "print_diagnostics",
     "report_missing",
+    "seconds",
 ]
 
 #: success (``validate``: no errors; warnings allowed unless ``--strict``)
@@ -44,6 +46,41 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
+def int_in(lo: int, hi: int) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number from ``lo`` to ``hi`` (else a usage error)."""
+
+    def whole_number(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not lo <= n <= hi:
+            raise argparse.ArgumentTypeError(f"{text} is out of range; expected {lo} to {hi}")
+        return n
+
+    return whole_number
+
+
+def seconds(*, zero: bool = False, most: float = 7 * 86400) -> Callable[[str], float]:
+    """An argparse ``type``: a finite number of seconds, positive (or ``zero`` allowed),
+    at most ``most`` (a week)."""
+
+    def duration(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+        low_ok = value >= 0 if zero else value > 0
+        if not (low_ok and value <= most):  # also false for nan
+            least = "0" if zero else "more than 0"
+            raise argparse.ArgumentTypeError(
+                f"{text} is out of range; expected {least} to {most:g} seconds"
+            )
+        return value
+
+    return duration
+
+
 def report_missing(missing: Iterable[str]) -> bool:
     """Say which paths do not exist (a usage error); True when there were any."""
     found = False
@@ -55,6 +92,7 @@ def report_missing(missing: Iterable[str]) -> bool:
 
 def print_diagnostics(diagnostics: Iterable[Diagnostic], *, show_source: bool = True) -> None:
     """``FILE:LINE:COL: CODE message``, each followed by its source line and a caret."""
+    from engine.loader.files import FileRefused, read_text
     from engine.source import excerpt
 
     texts: dict[str, str] = {}
@@ -62,9 +100,9 @@ def print_diagnostics(diagnostics: Iterable[Diagnostic], *, show_source: bool = 
         print(d.format())
         if show_source and d.span is not None:
             if d.span.file not in texts:
-                try:
-                    texts[d.span.file] = Path(d.span.file).read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError):
+                try:  # the same bounds as loading: no excerpt of what was refused
+                    texts[d.span.file] = read_text(Path(d.span.file))
+                except FileRefused:
                     texts[d.span.file] = ""
             snippet = excerpt(texts[d.span.file], d.span)
             if snippet:

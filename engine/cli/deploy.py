@@ -47,6 +47,8 @@ def _run(args: argparse.Namespace) -> int:
     except SetupError as exc:
         code = EXIT_USAGE if "no such folder" in str(exc) else EXIT_PROBLEMS
         raise CommandError(str(exc), code) from exc
+    if not charts:
+        raise CommandError(f"no charts in {args.folder}", EXIT_USAGE)
     with opened(args) as store:
         done = deploy(store, charts)
     if args.json:

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
-from engine.cli.render import format_for, load_chart_reporting, require_dot, write_output
+from engine.cli.render import (
+    format_for,
+    load_chart_reporting,
+    output_problem,
+    require_dot,
+    write_output,
+)
 
 if TYPE_CHECKING:
     from engine.model import Chart
@@ -37,6 +44,13 @@ def run(args: argparse.Namespace) -> int:
     fmt = format_for(args.format, args.output)
     if fmt == "mermaid":
         print("statewise: error: the diff diagram needs a Graphviz format", file=sys.stderr)
+        return EXIT_USAGE
+    problem = output_problem(args.output)
+    for name in (args.old, args.new):
+        if problem is None and not Path(name).is_file():
+            problem = f"no such file: {name}"
+    if problem is not None:
+        print(f"statewise: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
     old = load_chart_reporting(args.old)
     new = load_chart_reporting(args.new) if old is not None else None

@@ -63,6 +63,11 @@ def run(args: argparse.Namespace) -> int:
     from renderers import build_docs
 
     out = Path(args.output)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"statewise: error: cannot write pages to {out}: {exc.strerror}", file=sys.stderr)
+        return EXIT_USAGE
     build_docs(charts, out, svg=not args.no_svg, root=Path.cwd())
     print(f"wrote {len(charts)} chart page{'s' if len(charts) != 1 else ''} and index.md to {out}")
     return EXIT_OK

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from engine.cli.common import EXIT_OK, EXIT_USAGE
+from engine.cli.common import EXIT_OK, int_in
 from engine.cli.tools import (
     CommandError,
     add_db,
@@ -42,7 +42,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--spawn", metavar="TAG", help="only the children of one spawn")
     p.add_argument("--status", choices=["active", "done"], help="only active or done ones")
     p.add_argument("--key", metavar="K", help="the instance with this business key")
-    p.add_argument("--limit", type=int, default=50, metavar="N", help="rows per page (50)")
+    p.add_argument(
+        "--limit", type=int_in(1, 10_000), default=50, metavar="N", help="rows per page (50)"
+    )
     p.add_argument("--after", metavar="CURSOR", help="the page after this cursor")
     p.add_argument("--count", action="store_true", help="how many instances per state")
     p.add_argument("--json", action="store_true", help="JSON for tools")
@@ -56,10 +58,13 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from engine.ops.select import Selection
 
-    if args.limit < 1:
-        raise CommandError("--limit must be at least 1", EXIT_USAGE)
     charts = charts_for(args, required=args.tag is not None)
     with opened(args) as store:
+        if not store.chart_versions(args.chart) and all(c.id != args.chart for c in charts):
+            raise CommandError(
+                f"no chart {args.chart!r}: this database has never run it"
+                + ("" if charts else " (pass --definitions DIR to list charts not run yet)")
+            )
         if args.key is not None:
             return _by_key(args, store)
         selection = Selection(

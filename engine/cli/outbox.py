@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from engine.cli.common import EXIT_OK, EXIT_USAGE
+from engine.cli.common import EXIT_OK, int_in
 from engine.cli.tools import (
-    CommandError,
     add_db,
     opened,
     print_json,
@@ -35,7 +34,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     what = p.add_mutually_exclusive_group()
     what.add_argument("--retry", metavar="ID", help="make one dead letter pending again")
     what.add_argument("--retry-all", action="store_true", help="make every dead letter pending")
-    p.add_argument("--limit", type=int, default=100, metavar="N", help="rows listed (100)")
+    p.add_argument(
+        "--limit", type=int_in(1, 10_000), default=100, metavar="N", help="rows listed (100)"
+    )
     p.add_argument("--json", action="store_true", help="JSON for tools")
     p.set_defaults(handler=run)
 
@@ -47,8 +48,6 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from engine.ops.outbox import retry_all, retry_one
 
-    if args.limit < 1:
-        raise CommandError("--limit must be at least 1", EXIT_USAGE)
     with opened(args) as store:
         if args.retry:
             retry_one(store, args.retry)

@@ -21,7 +21,15 @@ if TYPE_CHECKING:
     from engine.model import Chart
     from renderers import Decorations, Diagram
 
-__all__ = ["add_parser", "format_for", "load_chart_reporting", "require_dot", "run", "write_output"]
+__all__ = [
+    "add_parser",
+    "format_for",
+    "load_chart_reporting",
+    "output_problem",
+    "require_dot",
+    "run",
+    "write_output",
+]
 
 _SUFFIX_FORMATS = {
     ".svg": "svg",
@@ -115,9 +123,25 @@ def require_dot(fmt: str) -> bool:
     return True
 
 
+def output_problem(output: str | None) -> str | None:
+    """Why ``-o FILE`` cannot be written (checked before any work), or None."""
+    if not output:
+        return None
+    path = Path(output)
+    if path.is_dir():
+        return f"-o {output} is a folder; expected a file name"
+    if not path.parent.is_dir():
+        return f"-o {output}: no such folder {path.parent}"
+    return None
+
+
 def write_output(data: bytes, fmt: str, output: str | None) -> int:
     if output:
-        Path(output).write_bytes(data)
+        try:
+            Path(output).write_bytes(data)
+        except OSError as exc:
+            print(f"statewise: error: cannot write {output}: {exc.strerror}", file=sys.stderr)
+            return EXIT_USAGE
         return EXIT_OK
     if fmt in _BINARY and sys.stdout.isatty():
         print(
@@ -149,6 +173,10 @@ def run(args: argparse.Namespace) -> int:
 
         return render_instance(args)
     fmt = format_for(args.format, args.output)
+    problem = output_problem(args.output)
+    if problem is not None:
+        print(f"statewise: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     if args.history and args.heatmap:
         print("statewise: error: use --history or --heatmap, not both", file=sys.stderr)
         return EXIT_USAGE

@@ -12,17 +12,18 @@ performs them (this command holds no transports).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from engine.cli.progress import Progress
 from engine.cli.tools import (
     CommandError,
     add_db,
     add_definitions,
     charts_for,
+    json_object,
     opened,
     print_json,
     run_command,
@@ -65,15 +66,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _data(text: str | None) -> Mapping[str, Any] | None:
-    if text is None:
-        return None
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise CommandError(f"--data is not JSON: {exc}", EXIT_USAGE) from exc
-    if not isinstance(data, dict):
-        raise CommandError("--data must be a JSON object", EXIT_USAGE)
-    return data
+    return None if text is None else json_object(text, "--data")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -148,11 +141,10 @@ def _one(args: argparse.Namespace, engine: Engine, iid: str, event: str, data: A
 def _bulk(
     args: argparse.Namespace, engine: Engine, chosen: list[str], event: str, data: Any
 ) -> int:
-    from engine.cli.progress import Progress
     from engine.ops.sending import send_many
 
     total = len(chosen)
-    progress = Progress("sent")
+    progress = Progress(f"{event} sent")  # a bar on a terminal, plain lines in logs
     try:
         outcome = send_many(engine, chosen, event, data, sender=_sender(args), progress=progress)
     finally:

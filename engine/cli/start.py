@@ -8,15 +8,15 @@ a worker (this command holds no transports). The chart is the latest version: fr
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
-from engine.cli.common import EXIT_OK, EXIT_USAGE
+from engine.cli.common import EXIT_OK
 from engine.cli.tools import (
     CommandError,
     add_db,
     add_definitions,
     charts_for,
+    json_object,
     opened,
     print_json,
     run_command,
@@ -48,13 +48,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _context(text: str) -> dict[str, Any]:
-    try:
-        value = json.loads(text)
-    except ValueError as exc:
-        raise CommandError(f"--context is not JSON: {exc}", EXIT_USAGE) from exc
-    if not isinstance(value, dict):
-        raise CommandError("--context must be a JSON object", EXIT_USAGE)
-    return value
+    return json_object(text, "--context")
 
 
 def _run(args: argparse.Namespace) -> int:

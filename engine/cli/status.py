@@ -4,7 +4,7 @@
 [--max-clock-offset S]``: queue depth (timers due, outbox items pending, retrying, dead),
 lag, leases held by workers, the oldest rows purging and archiving wait for, table sizes.
 With limits it is a health check: exit 1 and one line per limit exceeded. The figures come
-from :func:`engine.ops.metrics.health`, which an HTTP endpoint serves too.
+from :func:`engine.ops.metrics.health`, which ``GET /api/v1/status`` serves too.
 """
 
 from __future__ import annotations
@@ -13,13 +13,15 @@ import argparse
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from engine.cli.common import EXIT_OK, EXIT_PROBLEMS
+from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, int_in, seconds
 from engine.cli.tools import add_db, duration, opened, print_json, run_command
 
 if TYPE_CHECKING:
     from engine.ops.metrics import Health
 
 __all__ = ["add_parser", "run"]
+
+YEAR = 366 * 86400.0
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,11 +36,16 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     shape = p.add_mutually_exclusive_group()
     shape.add_argument("--json", action="store_true", help="JSON for tools")
     shape.add_argument("--prometheus", action="store_true", help="Prometheus text format")
-    p.add_argument("--max-lag", type=float, metavar="SECONDS", help="timer and outbox lag limit")
-    p.add_argument("--max-dead", type=int, metavar="N", help="dead letters allowed")
+    p.add_argument(
+        "--max-lag",
+        type=seconds(zero=True, most=YEAR),
+        metavar="SECONDS",
+        help="timer and outbox lag limit",
+    )
+    p.add_argument("--max-dead", type=int_in(0, 10**9), metavar="N", help="dead letters allowed")
     p.add_argument(
         "--max-clock-offset",
-        type=float,
+        type=seconds(zero=True, most=YEAR),
         metavar="SECONDS",
         help="this host's clock vs the database's",
     )

@@ -9,13 +9,11 @@ standard error and an exit code (docs/cli.md), never a traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
-from decimal import Decimal
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from engine.cli.common import EXIT_PROBLEMS, EXIT_USAGE
@@ -33,7 +31,7 @@ __all__ = [
     "charts_for",
     "duration",
     "instance_of",
-    "jsonable",
+    "json_object",
     "opened",
     "print_json",
     "print_table",
@@ -47,6 +45,24 @@ class CommandError(Exception):
     def __init__(self, message: str, code: int = EXIT_PROBLEMS) -> None:
         super().__init__(message)
         self.code = code
+
+
+def json_object(text: str, option: str) -> dict[str, Any]:
+    """The JSON object an option such as ``--data`` gives; a usage error otherwise (not
+    JSON, not an object, or nested too deeply for the parser)."""
+    import json
+
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise CommandError(f"{option} is not JSON: {exc}", EXIT_USAGE) from exc
+    except RecursionError:
+        raise CommandError(
+            f"{option} is nested too deeply; expected a flat JSON object", EXIT_USAGE
+        ) from None
+    if not isinstance(value, dict):
+        raise CommandError(f"{option} must be a JSON object", EXIT_USAGE)
+    return value
 
 
 def add_db(p: argparse.ArgumentParser) -> None:
@@ -156,6 +172,7 @@ def duration(delta: timedelta) -> str:
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_MOST_AGE = 100 * 366 * 86400
 
 
 def age(text: str) -> timedelta:
@@ -170,26 +187,15 @@ def age(text: str) -> timedelta:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not an age; write a number and a unit: 90s, 15m, 12h, 30d, 2w"
         )
+    if value * _UNITS[unit] > _MOST_AGE:
+        raise argparse.ArgumentTypeError(f"{text} is out of range; at most 100 years")
     return timedelta(seconds=value * _UNITS[unit])
 
 
-def jsonable(value: Any) -> Any:
-    """Plain JSON values: times as ISO 8601, decimals as strings, tuples as lists."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dict) or hasattr(value, "items"):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [jsonable(v) for v in value]
-    return value
-
-
 def print_json(value: Any) -> None:
-    print(json.dumps(jsonable(value), indent=2, ensure_ascii=False))
+    from engine.jsonvalues import dumps
+
+    print(dumps(value))
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from engine.errors import Diagnostic
     from engine.model import Chart
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "github_data", "github_property", "run"]
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -50,7 +50,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def _print_json(diagnostics: list[Diagnostic], files: int) -> None:
-    import json
+    from engine.jsonvalues import dumps
 
     rows = [
         {
@@ -66,26 +66,34 @@ def _print_json(diagnostics: list[Diagnostic], files: int) -> None:
         }
         for d in diagnostics
     ]
-    json.dump({"files": files, "diagnostics": rows}, sys.stdout, indent=2)
-    print()
+    print(dumps({"files": files, "diagnostics": rows}))
+
+
+def github_data(text: str) -> str:
+    """A workflow command's message: ``%``, CR and LF escaped (GitHub's toolkit rules)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def github_property(text: str) -> str:
+    """A workflow command's property value: also ``:`` and ``,``, which end a property."""
+    return github_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def _print_github(diagnostics: list[Diagnostic]) -> None:
-    def esc(s: str) -> str:
-        return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
     for d in diagnostics:
         level = "error" if d.is_error else "warning"
-        where = ""
+        props = []
         if d.span:
-            where = (
-                f" file={esc(d.span.file)},line={d.span.line},col={d.span.col},"
-                f"endLine={d.span.end_line},endColumn={d.span.end_col},"
-            )
-        else:
-            where = " "
+            props += [
+                f"file={github_property(d.span.file)}",
+                f"line={d.span.line}",
+                f"col={d.span.col}",
+                f"endLine={d.span.end_line}",
+                f"endColumn={d.span.end_col}",
+            ]
+        props.append(f"title={github_property(d.code)}")
         msg = d.message + (f" (at {d.path})" if d.path else "")
-        print(f"::{level}{where}title={d.code}::{esc(msg)}")
+        print(f"::{level} {','.join(props)}::{github_data(msg)}")
 
 
 def _against_store(url: str, charts: list[Chart]) -> list[Diagnostic] | int:

@@ -16,7 +16,7 @@ import sys
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, int_in, seconds
 from engine.cli.tools import (
     CommandError,
     add_db,
@@ -54,24 +54,32 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--owner", help="this worker's name in leases (default: host:pid)")
     p.add_argument(
         "--batch",
-        type=int,
+        type=int_in(1, 10_000),
         default=100,
         metavar="N",
         help="timers (and items) per pass and per transaction (100)",
     )
-    p.add_argument("--poll", type=float, default=1.0, metavar="SECONDS", help="idle pause (1)")
+    p.add_argument("--poll", type=seconds(), default=1.0, metavar="SECONDS", help="idle pause (1)")
     p.add_argument(
-        "--max-attempts", type=int, default=8, metavar="N", help="attempts before a dead letter (8)"
+        "--max-attempts",
+        type=int_in(1, 1000),
+        default=8,
+        metavar="N",
+        help="attempts before a dead letter (8)",
     )
     p.add_argument(
-        "--backoff", type=float, default=2.0, metavar="SECONDS", help="first retry delay (2)"
+        "--backoff",
+        type=seconds(zero=True),
+        default=2.0,
+        metavar="SECONDS",
+        help="first retry delay (2)",
     )
     p.add_argument(
-        "--lease", type=float, default=300.0, metavar="SECONDS", help="claim lease (300)"
+        "--lease", type=seconds(), default=300.0, metavar="SECONDS", help="claim lease (300)"
     )
     p.add_argument(
         "--grace",
-        type=float,
+        type=seconds(zero=True),
         default=30.0,
         metavar="SECONDS",
         help="how old a pending outbox item must be before the worker takes it over (30)",
@@ -115,12 +123,16 @@ def _run(args: argparse.Namespace) -> int:
     from engine.service.ops import RetryPolicy
     from engine.service.registry import ConfigurationError
     from engine.store.sql import SchemaNotCurrent
+    from engine.store.sql.driver import check_url
     from engine.worker import Worker, WorkerSettings
+    from engine.worker.loop import DatabaseUnavailable
 
     if not args.db:
         raise CommandError("no database; pass --db URL or set STATEWISE_DB", EXIT_USAGE)
-    if args.batch < 1 or args.poll <= 0 or args.lease <= 0:
-        raise CommandError("--batch, --poll and --lease must be positive", EXIT_USAGE)
+    try:
+        check_url(args.db)
+    except ValueError as exc:
+        raise CommandError(str(exc), EXIT_USAGE) from exc
     try:
         policy = RetryPolicy(args.max_attempts, args.backoff, grace=args.grace)
         app = load_app(args.app)
@@ -159,7 +171,7 @@ def _run(args: argparse.Namespace) -> int:
             "tasks/transports from --app module:function; see docs/operations.md)"
         )
         raise CommandError(f"{exc}{hint}", EXIT_USAGE) from exc
-    except (SchemaNotCurrent, SetupError) as exc:
+    except (SchemaNotCurrent, SetupError, DatabaseUnavailable) as exc:
         raise CommandError(str(exc), EXIT_PROBLEMS) from exc
     logging.getLogger("statewise.worker").info("worker %s stopped: %s", owner, stats)
     return EXIT_OK

@@ -15,6 +15,7 @@ from typing import Any
 
 from engine.expr import codes
 from engine.expr.functions import ArgInfo, Function, FunctionRegistry, TypeProblem, TypeRule
+from engine.expr.ops import bounded
 from engine.expr.rules import comparable, orderable, unify
 from engine.expr.types import (
     ANY,
@@ -166,7 +167,8 @@ def _sum(xs: Sequence[Any]) -> int | Decimal:
         if isinstance(x, bool) or not isinstance(x, (int, Decimal)):
             raise TypeError(f"sum() found {x!r} in a list of numbers")
         total = total + x
-    return total
+    result: int | Decimal = bounded(total)
+    return result
 
 
 def _number_result(result: Any, args: Sequence[Any]) -> Any:

@@ -34,7 +34,7 @@ from engine.expr.ast import (
     unparse,
 )
 from engine.expr.functions import FunctionRegistry, default_functions
-from engine.expr.ops import BINARY_OPS, EMPTY, ERRORS, kind_of
+from engine.expr.ops import BINARY_OPS, EMPTY, ERRORS, ValueTooLarge, kind_of
 from engine.expr.types import SYSTEM_EVENT
 
 __all__ = ["Compiled", "Evaluator", "Scope", "compile_expr"]
@@ -94,6 +94,8 @@ class _Compiler:
                 return self.fail(f"'{unparse(side)}' is not set", values)
         if isinstance(exc, ZeroDivisionError) or "division" in type(exc).__name__.lower():
             return self.fail(f"division by zero in '{unparse(node)}'", values)
+        if isinstance(exc, ValueTooLarge):
+            return self.fail(f"'{unparse(node)}' would make {exc}", values)
         kinds = " and ".join(kind_of(v) for v in operands)
         return self.fail(f"'{node.op}' cannot be applied to {kinds} in '{unparse(node)}'", values)
 

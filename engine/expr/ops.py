@@ -2,8 +2,12 @@
 
 ``*`` never repeats a sequence and ``%`` never formats a string: an expression that
 was not type-checked still cannot allocate without bound or reach an object's
-methods. Failures raise TypeError/ValueError/ArithmeticError; the compiler turns
-them into :class:`EvaluationError`.
+methods. ``+``, ``-`` and ``*`` keep their results within the language's bounds
+(:mod:`engine.limits`: texts of at most ``MAX_TEXT`` characters, lists of at most
+``MAX_LIST_ITEMS`` items, integers of at most ``MAX_INTEGER_DIGITS`` digits), so an
+eventless loop doing ``s: s + s`` or ``n: n * n`` fails at once instead of exhausting the
+process. Failures raise TypeError/ValueError/ArithmeticError (:class:`ValueTooLarge` for a
+bound); the compiler turns them into :class:`EvaluationError`.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["BINARY_OPS", "EMPTY", "ERRORS", "kind_of"]
+from engine.limits import MAX_INTEGER_DIGITS, MAX_LIST_ITEMS, MAX_TEXT
+
+__all__ = ["BINARY_OPS", "EMPTY", "ERRORS", "ValueTooLarge", "bounded", "kind_of"]
 
 #: What a failing operation may raise; the closures turn these into EvaluationError.
 ERRORS = (TypeError, ValueError, ArithmeticError, LookupError)
@@ -56,13 +62,44 @@ def kind_of(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
+class ValueTooLarge(ArithmeticError):
+    """A result would break one of the language's bounds (text, list or integer size)."""
+
+
+_BOUND = 10**MAX_INTEGER_DIGITS
+
+
+def bounded(result: Any) -> Any:
+    """``result`` if it is within the language's bounds, else :class:`ValueTooLarge`."""
+    t = type(result)
+    if t is int:
+        if not -_BOUND < result < _BOUND:
+            raise ValueTooLarge(f"a number of more than {MAX_INTEGER_DIGITS} digits")
+    elif t is str:
+        if len(result) > MAX_TEXT:
+            raise ValueTooLarge(f"a text of more than {MAX_TEXT:,} characters")
+    elif (t is list or t is tuple) and len(result) > MAX_LIST_ITEMS:
+        raise ValueTooLarge(f"a list of more than {MAX_LIST_ITEMS:,} items")
+    return result
+
+
 # -- operations with run-time type guards (never sequence repetition or str formatting) --
+
+
+def _add(a: Any, b: Any) -> Any:
+    if type(a) is str and type(b) is str and len(a) + len(b) > MAX_TEXT:
+        raise ValueTooLarge(f"a text of more than {MAX_TEXT:,} characters")
+    return bounded(a + b)  # lists are at most MAX_LIST_ITEMS long: joining two is cheap
+
+
+def _sub(a: Any, b: Any) -> Any:
+    return bounded(a - b)
 
 
 def _mul(a: Any, b: Any) -> Any:
     if isinstance(a, _SEQUENCES) or isinstance(b, _SEQUENCES):
         raise TypeError("'*' needs numbers")
-    return a * b
+    return bounded(a * b)
 
 
 def _div(a: Any, b: Any) -> Any:
@@ -94,8 +131,8 @@ BINARY_OPS: dict[str, Callable[[Any, Any], Any]] = {
     "<=": operator.le,
     ">": operator.gt,
     ">=": operator.ge,
-    "+": operator.add,
-    "-": operator.sub,
+    "+": _add,
+    "-": _sub,
     "*": _mul,
     "/": _div,
     "%": _mod,

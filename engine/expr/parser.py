@@ -26,7 +26,10 @@ from engine.expr import ast, codes
 from engine.expr.syntax import SYNTAX_EXAMPLES, WORDS, duration_value, unescape, unmatched
 from engine.source import Span
 
-__all__ = ["SYNTAX_EXAMPLES", "Locate", "parse", "parse_path"]
+#: the longest expression text (guard, assignment, delay) parsed
+MAX_EXPRESSION_CHARS = 10_000
+
+__all__ = ["MAX_EXPRESSION_CHARS", "SYNTAX_EXAMPLES", "Locate", "parse", "parse_path"]
 
 Locate = Callable[[int], tuple[int, int]]
 
@@ -327,8 +330,20 @@ def _fast_path(text: str, file: str, where: Locate) -> ast.Expr | None:
 
 
 def parse(text: str, *, file: str = "<expr>", locate: Locate | None = None) -> ast.Expr:
-    """Parse an expression. Raises :class:`ExpressionError` on the first syntax error."""
+    """Parse an expression. Raises :class:`ExpressionError` on the first syntax error.
+
+    An expression longer than :data:`MAX_EXPRESSION_CHARS` is refused (E014) before it is
+    parsed: parsing is linear, but a megabyte guard would still take seconds and hundreds
+    of megabytes of parse tree.
+    """
     where = locate or _default_locate
+    if len(text) > MAX_EXPRESSION_CHARS:
+        raise _error(
+            "E014",
+            f"the expression is {len(text):,} characters long; expected at most "
+            f"{MAX_EXPRESSION_CHARS:,} (split it into several guards or context fields)",
+            Span(file, *where(0), *where(1)),
+        )
     fast = _fast_path(text, file, where)
     if fast is not None:
         return fast

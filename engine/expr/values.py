@@ -44,8 +44,15 @@ def parse_duration(text: str) -> dt.timedelta:
         raise ValueError(
             f"'{text}' is not a duration; expected e.g. 250ms, 30s, 10m, 2h, 3d, 1w or 1h30m"
         )
+    if any(g and len(g) > 12 for g in m.groups()):
+        raise ValueError(f"'{text[:40]}' is too long a duration; expected at most 999999999 days")
     w, d, h, mi, s, ms = (int(g) if g else 0 for g in m.groups())
-    return dt.timedelta(weeks=w, days=d, hours=h, minutes=mi, seconds=s, milliseconds=ms)
+    try:
+        return dt.timedelta(weeks=w, days=d, hours=h, minutes=mi, seconds=s, milliseconds=ms)
+    except OverflowError:
+        raise ValueError(
+            f"'{text}' is too long a duration; expected at most 999999999 days"
+        ) from None
 
 
 def format_duration(value: dt.timedelta) -> str:

@@ -72,12 +72,24 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _root(root: str | Path | None) -> str | None:
+    return None if root is None else str(root)
+
+
 def validate_path(
-    path: str | Path, *, stage: Stage = Stage.ALL, functions: FunctionRegistry | None = None
+    path: str | Path,
+    *,
+    stage: Stage = Stage.ALL,
+    functions: FunctionRegistry | None = None,
+    root: str | Path | None = None,
 ) -> LoadResult:
-    """Load a chart file and report every problem; never raises for a bad definition."""
+    """Load a chart file and report every problem; never raises for a bad definition.
+
+    Files the chart names (fragments, template bodies) must be inside its definitions
+    folder: ``root`` if given, else the folder that holds the chart file.
+    """
     with _gc_paused():
-        doc, diagnostics = read_yaml_file(Path(path))
+        doc, diagnostics = read_yaml_file(Path(path), root=_root(root))
         return _run(doc, diagnostics, stage, functions, str(path))
 
 
@@ -87,32 +99,49 @@ def validate_text(
     *,
     stage: Stage = Stage.ALL,
     functions: FunctionRegistry | None = None,
+    root: str | Path | None = None,
 ) -> LoadResult:
     """:func:`validate_path` for text not saved yet (an editor's buffer): ``file`` is where
-    it will be saved, so includes and template files resolve next to it."""
+    it will be saved, so includes and template files resolve next to it (inside ``root``,
+    by default the folder of ``file``)."""
     with _gc_paused():
-        doc, diagnostics = parse_yaml(text, file)
+        doc, diagnostics = parse_yaml(text, file, root=_root(root))
         return _run(doc, diagnostics, stage, functions, file)
 
 
 def load_text(
-    text: str, file: str = "<text>", *, functions: FunctionRegistry | None = None
+    text: str,
+    file: str = "<text>",
+    *,
+    functions: FunctionRegistry | None = None,
+    root: str | Path | None = None,
 ) -> Chart:
-    """Load a chart from YAML text; raises :class:`DefinitionError` with every problem."""
+    """Load a chart from YAML text; raises :class:`DefinitionError` with every problem.
+
+    ``file`` names the text in messages; files it names are looked up relative to it and
+    must be inside ``root`` (default: the folder of ``file``, the current folder for
+    ``<text>``).
+    """
     with _gc_paused():
-        doc, diagnostics = parse_yaml(text, file)
+        doc, diagnostics = parse_yaml(text, file, root=_root(root))
         result = _run(doc, diagnostics, Stage.ALL, functions, file)
     if not result.ok or result.chart is None:
         raise DefinitionError(result.diagnostics)
     return result.chart
 
 
-def load_chart(path: str | Path, *, functions: FunctionRegistry | None = None) -> Chart:
+def load_chart(
+    path: str | Path,
+    *,
+    functions: FunctionRegistry | None = None,
+    root: str | Path | None = None,
+) -> Chart:
     """Load and check a chart file; raises :class:`DefinitionError` listing every problem.
 
     Warnings do not stop loading; they stay available through :func:`validate_path`.
+    ``root`` as for :func:`validate_path`.
     """
-    result = validate_path(path, functions=functions)
+    result = validate_path(path, functions=functions, root=root)
     if not result.ok or result.chart is None:
         raise DefinitionError(result.diagnostics)
     return result.chart

@@ -62,7 +62,8 @@ def load_bundle(
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(str(text), encoding="utf-8")
         try:
-            chart = load_chart(root / entry, functions=functions)
+            # the bundle's folder is the definitions folder: its files may sit above the chart
+            chart = load_chart(root / entry, functions=functions, root=root)
         except DefinitionError:
             raise
     return replace(chart, version=version, file=entry)

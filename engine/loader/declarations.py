@@ -22,6 +22,7 @@ from engine.expr.types import (
     Type,
 )
 from engine.expr.values import coerce
+from engine.loader.files import MAX_TEMPLATE_BYTES, FileRefused, confine, read_text
 from engine.loader.yaml_source import Document, Pointer, format_path
 from engine.model import Calendar, EventDecl, EventSource, TaskDecl, TemplateDecl
 
@@ -162,20 +163,7 @@ class _Builder:
             body = decl.get("body")
             body_file = decl.get("body_file")
             if body_file is not None:
-                loc = self.doc.loc((*path, "body_file"))
-                base = Path(loc.span.file if loc else self.doc.file).parent
-                target = base / str(body_file)
-                try:
-                    body = target.read_text(encoding="utf-8")
-                except OSError:
-                    self.error(
-                        "E501",
-                        f"template file '{body_file}' not found (looked for {target}); "
-                        "expected a path relative to the file that names it",
-                        (*path, "body_file"),
-                    )
-                    body = ""
-                body_file = str(target)
+                body, body_file = self._body_file(str(body_file), (*path, "body_file"))
             body_text = str(body or "")
             body_origin: tuple[str, tuple[tuple[int, int], ...]] | None
             if body_file is not None:
@@ -196,6 +184,30 @@ class _Builder:
                 span=self.doc.span(path, key=True),
             )
         return out
+
+    def _body_file(self, ref: str, path: Pointer) -> tuple[str, str]:
+        """(text, resolved path) of a template's ``body_file``; problems are reported at the
+        ``body_file`` key and never quote the file (see :mod:`engine.loader.files`)."""
+        loc = self.doc.loc(path)
+        base = Path(loc.span.file if loc else self.doc.file).parent
+        try:
+            target = confine(ref, base, self.doc.folder())
+        except FileRefused as refused:
+            self.error(refused.code, f"body_file: {refused.reason}", path)
+            return "", ref
+        if not target.exists():
+            self.error(
+                "E501",
+                f"template file '{ref}' not found (looked for {target}); "
+                "expected a path relative to the file that names it",
+                path,
+            )
+            return "", str(target)
+        try:
+            return read_text(target, limit=MAX_TEMPLATE_BYTES), str(target)
+        except FileRefused as refused:
+            self.error(refused.code, f"body_file: {refused.reason}", path)
+            return "", str(target)
 
     def _origin(self, path: Pointer, text: str) -> tuple[str, tuple[tuple[int, int], ...]] | None:
         """Where each line of a scalar's value starts in the file."""

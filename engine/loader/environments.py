@@ -9,6 +9,7 @@ declare alike.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import replace
 from typing import Any
 
@@ -60,6 +61,7 @@ class Environments:
         self.states = states
         self.functions = functions
         self.event_data: dict[str, RecordType] = {n: d.data for n, d in decl.events.items()}
+        self._sorted_events: list[str] | None = None
         for name, task in decl.tasks.items():
             self.event_data[f"done.invoke.{name}"] = task.result
             self.event_data[f"error.invoke.{name}"] = _ERROR_DATA
@@ -71,7 +73,7 @@ class Environments:
     def event_type(self, descriptors: tuple[str, ...]) -> RecordType | None:
         found: list[RecordType] = []
         for d in descriptors:
-            matched = [t for name, t in self.event_data.items() if matches(d, name)]
+            matched = self._matching(d)
             if not matched:
                 return None
             found.extend(matched)
@@ -80,6 +82,23 @@ class Environments:
         first, *rest = found
         common = tuple(f for f in first.fields if all(r.field(f.name) == f for r in rest))
         return RecordType(common)
+
+    def _matching(self, descriptor: str) -> list[RecordType]:
+        """The data types of the declared events ``descriptor`` matches, without scanning
+        every event per transition: exact names by lookup, ``p.*`` by a range of the sorted
+        names (``p`` and ``p.`` ... ``p/``)."""
+        data = self.event_data
+        if descriptor == "*":
+            return list(data.values())
+        if not descriptor.endswith(".*"):
+            exact = data.get(descriptor)
+            return [] if exact is None else [exact]
+        if self._sorted_events is None:
+            self._sorted_events = sorted(data)
+        names, prefix = self._sorted_events, descriptor[:-2]
+        lo, hi = bisect_left(names, prefix + "."), bisect_left(names, prefix + "/")
+        found = [data[n] for n in names[lo:hi] if matches(descriptor, n)]
+        return ([data[prefix]] if prefix in data else []) + found
 
     def env(self, descriptors: tuple[str, ...]) -> TypeEnv:
         """What a transition on ``descriptors`` (none: eventless) may refer to."""

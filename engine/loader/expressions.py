@@ -19,7 +19,11 @@ from engine.expr.types import Type
 from engine.loader.yaml_source import Document, Pointer, format_path
 from engine.model import Expression
 
-__all__ = ["ExpressionCompiler"]
+__all__ = ["MAX_EXPRESSIONS", "ExpressionCompiler"]
+
+#: how many expressions one chart may have (each is parsed, checked and compiled: about
+#: 0.3 ms apiece, so this bounds the model stage of a hostile chart to a few seconds)
+MAX_EXPRESSIONS = 10_000
 
 
 class ExpressionCompiler:
@@ -35,6 +39,26 @@ class ExpressionCompiler:
         self.doc = doc
         self.diagnostics = diagnostics
         self.functions = functions
+        self.count = 0
+
+    def _over_budget(self, path: Pointer) -> bool:
+        """True once the chart has more than :data:`MAX_EXPRESSIONS` (E015, reported once)."""
+        self.count += 1
+        if self.count <= MAX_EXPRESSIONS:
+            return False
+        if self.count == MAX_EXPRESSIONS + 1:
+            self.diagnostics.append(
+                Diagnostic(
+                    "E015",
+                    Severity.ERROR,
+                    f"the chart has more than {MAX_EXPRESSIONS:,} expressions (guards, "
+                    "assignments, delays, data); expected fewer (split the chart); the rest "
+                    "are not checked",
+                    self.doc.span(path),
+                    format_path(path),
+                )
+            )
+        return True
 
     def _where(self, path: Pointer, text: str) -> tuple[str, Any]:
         loc = self.doc.loc(path)
@@ -75,7 +99,7 @@ class ExpressionCompiler:
         self, value: Any, path: Pointer, env: TypeEnv, expected: Type | None = None
     ) -> tuple[Expression | None, Type | None]:
         text = self.text_of(value, path)
-        if text is None:
+        if text is None or self._over_budget(path):
             return None, None
         file, locate = self._where(path, text)
         try:
@@ -91,6 +115,8 @@ class ExpressionCompiler:
     def assignment(
         self, target: str, value: Any, path: Pointer, env: TypeEnv
     ) -> tuple[Expression, Expression] | None:
+        if self._over_budget(path):
+            return None
         key_path = path
         key_loc = self.doc.keys.get(path)
         file = key_loc.span.file if key_loc else self.doc.file

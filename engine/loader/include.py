@@ -9,21 +9,33 @@ part came from.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from engine.errors import Diagnostic, Severity
-from engine.loader.yaml_source import Document, Loc, Pointer, format_path, read_yaml_file
+from engine.loader.files import FileRefused, confine, read_text
+from engine.loader.yaml_bounds import MAX_NODES
+from engine.loader.yaml_source import Document, Loc, Pointer, format_path, parse_yaml
 
-__all__ = ["MERGED_SECTIONS", "resolve_includes"]
+__all__ = ["MAX_INCLUDED_FILES", "MERGED_SECTIONS", "resolve_includes"]
 
 MERGED_SECTIONS = ("context", "events", "tasks", "templates", "calendars", "states")
 
 
+#: how many fragment files one chart may include (directly or through other fragments)
+MAX_INCLUDED_FILES = 100
+
+
 class _Resolver:
-    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+    def __init__(self, diagnostics: list[Diagnostic], root: Path) -> None:
         self.diagnostics = diagnostics
+        self.root = root
         self.sources: list[str] = []
+        #: every fragment read so far, expanded (None: it had problems, already reported);
+        #: a fragment included many times is read and expanded once
+        self.done: dict[str, Document | None] = {}
+        self.nodes = 0
 
     def error(self, code: str, message: str, doc: Document, path: Pointer) -> None:
         self.diagnostics.append(
@@ -35,9 +47,14 @@ class _Resolver:
     ) -> Document | None:
         if not isinstance(ref, str):
             return None  # the schema reports the wrong type
-        target = (Path(doc.file).parent / ref).resolve()
-        if str(target) in stack:
-            chain = " -> ".join(Path(s).name for s in (*stack, str(target)))
+        try:
+            target = confine(ref, Path(doc.file).parent, self.root)
+        except FileRefused as refused:
+            self.error(refused.code, f"include: {refused.reason}", doc, path)
+            return None
+        key = str(target)
+        if key in stack:
+            chain = " -> ".join(Path(s).name for s in (*stack, key))
             self.error(
                 "E007",
                 f"include cycle: {chain}; expected fragments that do not include each other",
@@ -45,7 +62,19 @@ class _Resolver:
                 path,
             )
             return None
-        if not target.is_file():
+        if key in self.done:
+            return self.done[key]
+        if len(self.done) >= MAX_INCLUDED_FILES:
+            self.error(
+                "E013",
+                f"the chart includes more than {MAX_INCLUDED_FILES} fragment files; expected "
+                "fewer (merge fragments)",
+                doc,
+                path,
+            )
+            return None
+        self.done[key] = None
+        if not target.exists():
             self.error(
                 "E006",
                 f"included file '{ref}' not found (looked for {target}); "
@@ -54,9 +83,24 @@ class _Resolver:
                 path,
             )
             return None
-        frag, diags = read_yaml_file(target)
+        try:
+            text = read_text(target)
+        except FileRefused as refused:  # reported at the include: the file's text is not shown
+            self.error(refused.code, f"include: {refused.reason}", doc, path)
+            return None
+        frag, diags = parse_yaml(text, key, root=str(self.root))
         self.diagnostics.extend(diags)
         if frag is None:
+            return None
+        self.nodes += len(frag.values)
+        if self.nodes > MAX_NODES:
+            self.error(
+                "E003",
+                f"with its fragments the chart has more than {MAX_NODES} nodes; expected a "
+                "smaller definition",
+                doc,
+                path,
+            )
             return None
         if not isinstance(frag.data, dict):
             self.error(
@@ -71,15 +115,17 @@ class _Resolver:
                 path,
             )
             return None
-        self.sources.append(str(target))
-        return self.expand(frag, (*stack, str(target)))
+        self.sources.append(key)
+        expanded = self.expand(frag, (*stack, key))
+        self.done[key] = expanded
+        return expanded
 
     def expand(self, doc: Document, stack: tuple[str, ...]) -> Document:
         """Resolve this document's includes (top level and in states), recursively."""
         data = doc.data
         if not isinstance(data, dict):
             return doc
-        out = Document(doc.file, doc.text, data, dict(doc.values), dict(doc.keys))
+        out = Document(doc.file, doc.text, data, dict(doc.values), dict(doc.keys), doc.root)
         refs = data.get("include")
         if isinstance(refs, list):
             for i, ref in enumerate(refs):
@@ -101,6 +147,9 @@ class _Resolver:
             if not isinstance(state, dict):
                 continue
             spath = (*path, name)
+            loc = doc.values.get(spath)
+            if loc is not None and loc.span.file != doc.file:
+                continue  # merged from a fragment, whose own includes are resolved already
             refs = state.get("include")
             if isinstance(refs, list):
                 for i, ref in enumerate(refs):
@@ -121,11 +170,21 @@ def _get(data: Any, path: Pointer) -> Any:
     return data
 
 
-def _copy_locs(dst: Document, src: Document, src_path: Pointer, dst_path: Pointer) -> None:
+def _copy_locs(
+    dst: Document,
+    src: Document,
+    src_path: Pointer,
+    dst_path: Pointer,
+    names: set[str] | None = None,
+) -> None:
+    """Copy the positions under ``src_path`` (only of the children ``names``, if given).
+
+    One pass over the source's positions, however many children are copied.
+    """
     n = len(src_path)
     for table_src, table_dst in ((src.values, dst.values), (src.keys, dst.keys)):
         for p, loc in table_src.items():
-            if p[:n] == src_path:
+            if p[:n] == src_path and (names is None or (len(p) > n and p[n] in names)):
                 table_dst[dst_path + p[n:]] = loc
 
 
@@ -171,7 +230,8 @@ def _merge_into(doc: Document, path: Pointer, frag: Document, frag_path: Pointer
     for name, value in theirs.items():
         if name not in mine:
             merged[name] = value
-            _copy_locs(doc, frag, (*frag_path, name), (*path, name))
+    if merged:
+        _copy_locs(doc, frag, frag_path, path, set(merged))
     merged.update(mine)
     parent[path[-1]] = merged
     if path not in doc.values:
@@ -181,7 +241,12 @@ def _merge_into(doc: Document, path: Pointer, frag: Document, frag_path: Pointer
 
 
 def resolve_includes(doc: Document, diagnostics: list[Diagnostic]) -> tuple[Document, list[str]]:
-    """The document with every include merged in, and the fragment files it read."""
-    resolver = _Resolver(diagnostics)
-    merged = resolver.expand(doc, (str(Path(doc.file).resolve()),))
+    """The document with every include merged in, and the fragment files it read.
+
+    Fragments must be inside the document's definitions folder (:meth:`Document.folder`);
+    each is read once however often it is included.
+    """
+    resolver = _Resolver(diagnostics, doc.folder())
+    resolver.nodes = len(doc.values)
+    merged = resolver.expand(doc, (os.path.realpath(doc.file),))
     return merged, resolver.sources

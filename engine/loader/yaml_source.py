@@ -5,8 +5,10 @@ The YAML is read safely (PyYAML's composer, no object construction), with:
 * YAML 1.2 core-schema scalars: only ``true``/``false`` are booleans, so a state
   named ``on``, ``off``, ``yes`` or ``no`` stays a string; dates stay strings;
 * duplicate keys reported as errors (E002) instead of silently overwritten;
-* alias expansion bounded (E003): a "billion laughs" document fails fast,
-  because nodes are counted while aliases are expanded, before memory grows.
+* size bounded before any tree is built (:mod:`engine.loader.yaml_bounds`): the file's
+  length (E010), its node count with aliases expanded (E003, a "billion laughs" document
+  fails fast), its nesting depth (E012), and integers of at most
+  :data:`MAX_INTEGER_DIGITS` digits (E011).
 """
 
 from __future__ import annotations
@@ -21,15 +23,25 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from engine.errors import Diagnostic, Severity
+from engine.limits import MAX_INTEGER_DIGITS
+from engine.loader.files import MAX_DEFINITION_BYTES, FileRefused, read_text
+from engine.loader.yaml_bounds import MAX_DEPTH, MAX_NODES, depth_problem, stream_problem
+from engine.loader.yaml_messages import syntax_error
 from engine.source import Span
 
-__all__ = ["MAX_NODES", "Document", "Loc", "Pointer", "format_path", "parse_yaml"]
+__all__ = [
+    "MAX_INTEGER_DIGITS",
+    "MAX_NODES",
+    "Document",
+    "Loc",
+    "Pointer",
+    "format_path",
+    "parse_yaml",
+    "read_yaml_file",
+]
 
 #: A key path into a document: mapping keys and list indexes.
 Pointer = tuple[str | int, ...]
-
-#: How many nodes a document may expand to (aliases included) before it is refused.
-MAX_NODES = 200_000
 
 
 def format_path(path: Pointer) -> str:
@@ -96,6 +108,13 @@ class Document:
     data: Any
     values: dict[Pointer, Loc] = field(default_factory=dict)
     keys: dict[Pointer, Loc] = field(default_factory=dict)
+    #: the definitions folder: files the document names must be inside it (None: the
+    #: folder that holds ``file``); see :mod:`engine.loader.files`
+    root: str | None = None
+
+    def folder(self) -> Path:
+        """The definitions folder the files this document names must stay inside."""
+        return Path(self.root) if self.root is not None else Path(self.file).parent
 
     def span(self, path: Pointer, *, key: bool = False) -> Span | None:
         """The span of the value at ``path`` (or of its key), else of the nearest parent."""
@@ -159,6 +178,11 @@ class _TooLarge(Exception):
     pass
 
 
+class _Refused(Exception):
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        self.diagnostic = diagnostic
+
+
 try:  # libyaml's parser is ~10x faster; the pure-Python one is the fallback
     from yaml._yaml import CParser as _CParser
 
@@ -177,13 +201,23 @@ def _span(file: str, node: Node) -> Span:
     return Span(file, s.line + 1, s.column + 1, e.line + 1, e.column + 1)
 
 
-def _scalar(node: ScalarNode) -> Any:
+def _scalar(node: ScalarNode, file: str = "") -> Any:
     tag, value = node.tag, node.value
     if tag.endswith(":null"):
         return None
     if tag.endswith(":bool"):
         return value.lower() == "true"
     if tag.endswith(":int"):
+        if len(value.lstrip("+-")) > MAX_INTEGER_DIGITS:
+            raise _Refused(
+                Diagnostic(
+                    "E011",
+                    Severity.ERROR,
+                    f"this integer has {len(value.lstrip('+-'))} digits; expected at most "
+                    f"{MAX_INTEGER_DIGITS} (write a long number or code as 'text' in quotes)",
+                    _span(file, node),
+                )
+            )
         if value.startswith("0o"):
             return int(value[2:], 8)
         if value.startswith("0x"):
@@ -214,7 +248,9 @@ class _Builder:
         span = _span(self.file, node)
         if isinstance(node, ScalarNode):
             self.doc.values[path] = Loc(span, node.style or "", self.text)
-            return _scalar(node)
+            return _scalar(node, self.file)
+        if len(path) >= MAX_DEPTH:
+            raise _Refused(depth_problem(self.file, span.line, span.col))
         if isinstance(node, SequenceNode):
             self.doc.values[path] = Loc(span, "seq", self.text)
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
@@ -238,7 +274,7 @@ class _Builder:
                     )
                 )
                 continue
-            raw = _scalar(key_node)
+            raw = _scalar(key_node, self.file)
             key = raw if isinstance(raw, str) else key_node.value
             if key in out:
                 first = self.doc.keys[(*path, key)].span
@@ -258,102 +294,31 @@ class _Builder:
         return out
 
 
-def _syntax_error(exc: yaml.MarkedYAMLError, text: str, file: str) -> Diagnostic:
-    """E001 at the place a person would look, not where the parser gave up.
+def parse_yaml(
+    text: str, file: str, *, root: str | None = None
+) -> tuple[Document | None, list[Diagnostic]]:
+    """Parse one YAML document. Returns (document, diagnostics); document is None on failure.
 
-    Two common slips are recognised: a key written without its colon (the parser only
-    notices on a later line) and a quote that is never closed (noticed at the end of
-    the file); both are reported where they start.
+    ``root`` is the definitions folder of the document (see :attr:`Document.root`).
     """
-    problem = exc.problem or "invalid YAML"
-    mark = exc.problem_mark or exc.context_mark
-    if exc.context and "quoted scalar" in exc.context and exc.context_mark is not None:
-        m = exc.context_mark
-        return Diagnostic(
-            "E001",
-            Severity.ERROR,
-            "YAML syntax error: a quoted text starting here is never closed; "
-            "expected a closing quote on the same line",
-            Span.point(file, m.line + 1, m.column + 1),
-        )
-    if mark is not None and "mapping values are not allowed" in problem:
-        lines = text.splitlines()
-        prev = mark.line - 1
-        while prev >= 0 and (not lines[prev].strip() or lines[prev].lstrip().startswith("#")):
-            prev -= 1
-        if prev >= 0 and ":" not in lines[prev] and not lines[prev].lstrip().startswith("-"):
-            word = lines[prev].strip()
-            col = len(lines[prev].rstrip()) + 1
-            return Diagnostic(
-                "E001",
-                Severity.ERROR,
-                f"YAML syntax error: '{word}' has no ':' after it; expected '{word}:' "
-                "(a key and its colon)",
-                Span.point(file, prev + 1, col),
-            )
-    span = Span.point(file, mark.line + 1, mark.column + 1) if mark else None
-    ctx = f" ({exc.context})" if exc.context else ""
-    return Diagnostic("E001", Severity.ERROR, f"YAML syntax error: {problem}{ctx}", span)
-
-
-def _expansion_problem(text: str, file: str) -> Diagnostic | None:
-    """E003 at the alias where the expanded document passes :data:`MAX_NODES`.
-
-    Reads the event stream once (aliases are not expanded there), keeping the expanded
-    size of every anchor; run only when the text has both anchors and aliases.
-    """
-    if "&" not in text or "*" not in text:
-        return None
-    sizes: dict[str, int] = {}
-    starts: list[tuple[str | None, int]] = []
-    total = 0
-    try:
-        for event in yaml.parse(text, Loader=_LOADER):
-            if isinstance(event, yaml.AliasEvent):
-                total += sizes.get(event.anchor or "", 1)
-                if total > MAX_NODES and event.start_mark is not None:
-                    m = event.start_mark
-                    return Diagnostic(
-                        "E003",
-                        Severity.ERROR,
-                        f"the alias *{event.anchor} makes the document expand to more than "
-                        f"{MAX_NODES} nodes (aliases included); expected a definition without "
-                        "runaway anchors/aliases",
-                        Span(
-                            file,
-                            m.line + 1,
-                            m.column + 1,
-                            m.line + 1,
-                            m.column + 2 + len(event.anchor or ""),
-                        ),
-                    )
-            elif isinstance(event, yaml.ScalarEvent):
-                total += 1
-                if event.anchor:
-                    sizes[event.anchor] = 1
-            elif isinstance(event, yaml.CollectionStartEvent):
-                starts.append((event.anchor, total))
-                total += 1
-            elif isinstance(event, yaml.CollectionEndEvent) and starts:
-                anchor, start = starts.pop()
-                if anchor:
-                    sizes[anchor] = total - start
-    except yaml.YAMLError:
-        return None  # the composer reports syntax errors with their positions
-    return None
-
-
-def parse_yaml(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]:
-    """Parse one YAML document. Returns (document, diagnostics); document is None on failure."""
     diagnostics: list[Diagnostic] = []
-    too_large = _expansion_problem(text, file)
+    if len(text) > MAX_DEFINITION_BYTES:
+        return None, [
+            Diagnostic(
+                "E010",
+                Severity.ERROR,
+                f"the text is {len(text)} characters long; the limit is {MAX_DEFINITION_BYTES}",
+                Span.point(file, 1, 1),
+            )
+        ]
+    too_large = stream_problem(text, file, _LOADER)
     if too_large is not None:
         return None, [too_large]
     loader = _LOADER(text)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        diagnostics.append(_syntax_error(exc, text, file))
+        diagnostics.append(syntax_error(exc, text, file))
         return None, diagnostics
     except yaml.YAMLError as exc:
         diagnostics.append(Diagnostic("E001", Severity.ERROR, f"YAML error: {exc}", None))
@@ -371,8 +336,12 @@ def parse_yaml(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]
         )
         return None, diagnostics
     builder = _Builder(file, text, diagnostics)
+    builder.doc.root = root
     try:
         data = builder.build(node, ())
+    except _Refused as refused:
+        diagnostics.append(refused.diagnostic)
+        return None, diagnostics
     except _TooLarge:
         diagnostics.append(
             Diagnostic(
@@ -388,15 +357,14 @@ def parse_yaml(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]
     return builder.doc, diagnostics
 
 
-def read_yaml_file(path: Path) -> tuple[Document | None, list[Diagnostic]]:
-    """Read and parse a file; an unreadable file is diagnostic E005."""
+def read_yaml_file(
+    path: Path, *, root: str | None = None
+) -> tuple[Document | None, list[Diagnostic]]:
+    """Read and parse a file: a regular file of UTF-8 text within the size limit, else
+    E005, E009 or E010 (see :func:`engine.loader.files.read_text`)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return None, [
-            Diagnostic(
-                "E005", Severity.ERROR, f"cannot read file: {reason}", Span.point(str(path), 1, 1)
-            )
-        ]
-    return parse_yaml(text, str(path))
+        text = read_text(path)
+    except FileRefused as refused:
+        span = Span.point(str(path), 1, 1)
+        return None, [Diagnostic(refused.code, Severity.ERROR, refused.reason, span)]
+    return parse_yaml(text, str(path), root=root)

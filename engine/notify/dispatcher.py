@@ -46,15 +46,14 @@ class Dispatcher:
         variables.setdefault(
             "instance", {"id": instance.id, "key": instance.key, "chart": instance.chart}
         )
-        from jinja2 import TemplateError
-
         from engine.notify.templates import render
 
         try:
             subject, body = render(decl, variables)
-        except TemplateError as exc:
+        except Exception as exc:  # jinja2's errors, and what the template's operations raise
+            reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             raise NotificationError(
-                f"template {effect.template!r} of chart {chart.id!r} failed to render: {exc}"
+                f"template {effect.template!r} of chart {chart.id!r} failed to render: {reason}"
             ) from exc
         channel = effect.channel or decl.channel or "email"
         return Message(channel, tuple(effect.recipients), subject, body, decl.name, instance.id)

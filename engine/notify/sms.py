@@ -4,18 +4,38 @@ SMS gateways (the click-and-collect "SMS Setup") take a JSON POST per message. T
 transport posts ``{"to", "text", "sender", "idempotency_key"}`` (field names configurable)
 with an optional bearer token, and treats any 2xx answer as accepted. A gateway that
 deduplicates on the idempotency key makes retries harmless. Standard library only.
+
+Each recipient is posted as one value, and must be one: a value with a separator (``,``
+``;``) or a control character (a line break), or an empty one, is refused
+(:class:`~engine.notify.smtp.InvalidRecipient`) before anything is posted, so a gateway
+cannot split it into several numbers.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.request
 
 from engine.notify.messages import Message
-from engine.notify.smtp import TransportError
+from engine.notify.smtp import InvalidRecipient, TransportError
 
-__all__ = ["HttpSmsTransport"]
+__all__ = ["HttpSmsTransport", "single_recipient"]
+
+_SEVERAL = re.compile(r"[,;\x00-\x1f\x7f]")
+
+
+def single_recipient(value: str) -> str:
+    """``value`` if it is one recipient (no separator, no control character, at most 254
+    characters), else :class:`InvalidRecipient`."""
+    if not value.strip() or len(value) > 254 or _SEVERAL.search(value):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        raise InvalidRecipient(
+            f"recipient {shown!r} is not one recipient; expected one phone number such as "
+            "+45 12 34 56 78 per recipient"
+        )
+    return value
 
 
 class HttpSmsTransport:
@@ -37,7 +57,8 @@ class HttpSmsTransport:
         self.to_field, self.text_field = to_field, text_field
 
     def send(self, message: Message, *, idempotency_key: str) -> None:
-        for i, number in enumerate(message.recipients):
+        numbers = [single_recipient(r) for r in message.recipients]  # all checked before any post
+        for i, number in enumerate(numbers):
             key = idempotency_key if len(message.recipients) == 1 else f"{idempotency_key}/{i}"
             payload = {
                 self.to_field: number,

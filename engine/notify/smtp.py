@@ -4,24 +4,54 @@ Each message gets a ``Message-ID`` derived from its idempotency key, so a messag
 after a retry carries the same id and mail systems can recognise the duplicate; the key is
 also in the ``X-Statewise-Idempotency-Key`` header. Failures raise
 :class:`TransportError`, which leaves the outbox item pending for a retry.
+
+**One recipient is one address.** Every recipient must be a single plain address
+(``local@domain``); a value such as ``"victim@example.com, attacker@evil.example"``, a
+display name, angle brackets or a line break is refused (:class:`InvalidRecipient`) instead
+of being re-parsed as a header into several addresses. The envelope recipients are passed
+to the server explicitly: nothing is read back from the ``To`` header.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import smtplib
 import ssl
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate
 
 from engine.errors import StatewiseError
 from engine.notify.messages import Message
 
-__all__ = ["SmtpTransport", "TransportError"]
+__all__ = ["InvalidRecipient", "SmtpTransport", "TransportError", "email_address"]
+
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")
 
 
 class TransportError(StatewiseError):
     """A message could not be handed over; the effect stays pending and is retried."""
+
+
+class InvalidRecipient(TransportError):
+    """A recipient is not exactly one plain e-mail address."""
+
+
+def email_address(value: str) -> str:
+    """``value`` if it is exactly one plain address (``local@domain``, at most 254
+    characters), else :class:`InvalidRecipient` naming what was wrong."""
+    if len(value) > 254 or _ADDRESS.fullmatch(value) is None:
+        shown = value if len(value) <= 80 else value[:77] + "..."
+        several = "," in value or ";" in value or value.count("@") > 1
+        why = "several addresses in one field" if several else "not a plain address"
+        raise InvalidRecipient(
+            f"recipient {shown!r} is {why}; expected one address such as ann@example.com "
+            "per recipient"
+        )
+    return value
 
 
 class SmtpTransport:
@@ -53,7 +83,7 @@ class SmtpTransport:
         """The e-mail as it is sent (exposed for tests and previews)."""
         mail = EmailMessage()
         mail["From"] = self.sender
-        mail["To"] = ", ".join(message.recipients)
+        mail["To"] = [_address(email_address(r)) for r in message.recipients]
         mail["Subject"] = message.subject or message.template
         mail["Date"] = formatdate(localtime=False, usegmt=True)
         digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
@@ -67,6 +97,7 @@ class SmtpTransport:
     def send(self, message: Message, *, idempotency_key: str) -> None:
         if not message.recipients:
             return
+        recipients = [email_address(r) for r in message.recipients]
         mail = self.build(message, idempotency_key=idempotency_key)
         try:
             if self.security == "tls":
@@ -74,19 +105,24 @@ class SmtpTransport:
                 with smtplib.SMTP_SSL(
                     self.host, self.port, timeout=self.timeout, context=context
                 ) as smtp:
-                    self._deliver(smtp, mail)
+                    self._deliver(smtp, mail, recipients)
             else:
                 with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                     if self.security == "starttls":
                         smtp.starttls(context=ssl.create_default_context())
-                    self._deliver(smtp, mail)
+                    self._deliver(smtp, mail, recipients)
         except (OSError, smtplib.SMTPException) as exc:
             raise TransportError(
                 f"e-mail {idempotency_key} to {', '.join(message.recipients)} via "
                 f"{self.host}:{self.port} failed: {exc}"
             ) from exc
 
-    def _deliver(self, smtp: smtplib.SMTP, mail: EmailMessage) -> None:
+    def _deliver(self, smtp: smtplib.SMTP, mail: EmailMessage, recipients: list[str]) -> None:
         if self.username is not None:
             smtp.login(self.username, self.password or "")
-        smtp.send_message(mail)
+        smtp.send_message(mail, to_addrs=recipients)  # the envelope, never re-parsed
+
+
+def _address(addr: str) -> Address:
+    local, _, domain = addr.rpartition("@")
+    return Address(username=local, domain=domain)

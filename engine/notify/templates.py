@@ -1,10 +1,11 @@
 """Notification templates: load-time checks and sandboxed rendering.
 
-Templates render in jinja2's :class:`~jinja2.sandbox.SandboxedEnvironment` with
-:class:`~jinja2.StrictUndefined`, so a template can neither reach Python internals
-nor silently print an empty value. At load time every variable a template uses is
-checked against what it will be given: the context fields, ``event``, ``instance``
-and the ``data`` keys of the ``notify`` actions that use it.
+Templates render in a bounded jinja2 sandbox (:mod:`engine.notify.sandbox`) with
+:class:`~jinja2.StrictUndefined`, so a template can neither reach Python internals, nor
+silently print an empty value, nor exhaust time or memory. At load time every variable a
+template uses is checked against what it will be given: the context fields, ``event``,
+``instance`` and the ``data`` keys of the ``notify`` actions that use it; a template may
+not include, import or extend other templates (E504).
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import TemplateSyntaxError, meta, nodes
 
 from engine.errors import Diagnostic, Severity
 from engine.model import Chart, Notify, TemplateDecl
+from engine.notify.sandbox import BoundedSandbox, render_bounded
 from engine.source import Span
 
 __all__ = ["ALWAYS_AVAILABLE", "check_templates", "environment", "render"]
@@ -27,11 +28,15 @@ __all__ = ["ALWAYS_AVAILABLE", "check_templates", "environment", "render"]
 ALWAYS_AVAILABLE = frozenset({"event", "instance"})
 
 
+#: the longest subject a template may render
+MAX_SUBJECT = 1000
+
+_OTHER_TEMPLATES = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)
+
+
 @lru_cache(maxsize=1)
-def environment() -> SandboxedEnvironment:
-    return SandboxedEnvironment(
-        undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
-    )
+def environment() -> BoundedSandbox:
+    return BoundedSandbox()
 
 
 def notify_actions(chart: Chart) -> Iterator[Notify]:
@@ -87,6 +92,17 @@ def _check_one(
             )
         ]
     out = []
+    for node in ast.find_all(_OTHER_TEMPLATES):
+        out.append(
+            Diagnostic(
+                "E504",
+                Severity.ERROR,
+                f"template '{decl.name}' {part}: a template cannot include, import or extend "
+                "other templates; expected the whole text here",
+                _span_in(decl, node.lineno) if part != "subject" else decl.span,
+                path,
+            )
+        )
     for name in sorted(meta.find_undeclared_variables(ast) - allowed):
         out.append(
             Diagnostic(
@@ -124,14 +140,15 @@ def check_templates(
     return out
 
 
-@lru_cache(maxsize=1024)
-def _compiled(text: str) -> Template:
-    """A template's text compiled once (compiling costs ~20x a render; a worker renders the
-    same few templates over and over). Compiled templates are immutable and thread-safe."""
-    return environment().from_string(text)
-
-
 def render(decl: TemplateDecl, variables: Mapping[str, Any]) -> tuple[str | None, str]:
-    """(subject, body) of a template rendered in the sandbox."""
-    subject = _compiled(decl.subject).render(variables) if decl.subject else None
-    return subject, _compiled(decl.body).render(variables)
+    """(subject, body) of a template rendered in the bounded sandbox.
+
+    Raises jinja2's ``TemplateError`` (``RenderLimit`` for a broken bound) or whatever the
+    template's own operations raise (``1 // 0``); the dispatcher reports either as a
+    failed notification.
+    """
+    env = environment()
+    subject = (
+        render_bounded(env, decl.subject, variables, limit=MAX_SUBJECT) if decl.subject else None
+    )
+    return subject, render_bounded(env, decl.body, variables)

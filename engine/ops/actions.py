@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+
+from engine.jsonvalues import plain
 
 if TYPE_CHECKING:
     from engine.runtime import Blocker, Explanation
@@ -74,18 +75,6 @@ def _join(a: ActionView, b: ActionView) -> ActionView:
     return ActionView(a.event, a.label, a.description, a.roles, a.note_required, False, reasons)
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | frozenset | set):
-        return [_plain(v) for v in value]
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
-
-
 def _blocker(b: Blocker) -> dict[str, Any]:
     return {
         "code": b.code,
@@ -112,7 +101,7 @@ def explanation_data(found: Explanation) -> dict[str, Any]:
                         "text": k.text,
                         "passed": k.passed,
                         "error": None if isinstance(k.result, bool) else str(k.result),
-                        "values": _plain(k.values),
+                        "values": plain(k.values),
                     }
                     for k in c.clauses
                 ],

@@ -167,7 +167,7 @@ class Migration:
             else:
                 cancelled.append(tid)
         history = {h: v for h, v in before.history.items() if h in self.new.states}
-        base = Snapshot(config, context, history, kept, False)
+        base = Snapshot(config, context, history, kept, False, before.calls)
         info = InstanceInfo(record.id, record.key, self.new.id, self.new.version, record.parent)
         run = Run(tables, base, config, None, now, info)
         for sid in sorted(config, key=lambda s: self.new.states[s].order):
@@ -179,7 +179,8 @@ class Migration:
         move.cancelled = tuple(sorted(cancelled))
         move.started = tuple(sorted(set(run.timers) - set(kept)))
         done = any(self.new.top_level_final(s) for s in config)
-        return Snapshot(config, context, history, {} if done else dict(run.timers), done)
+        timers = {} if done else dict(run.timers)
+        return Snapshot(config, context, history, timers, done, before.calls)
 
 
 def move_unit(

@@ -33,6 +33,10 @@ def add_note(
 
     if not text.strip():
         raise OpsError("the note is empty", "usage")
+    from engine.limits import DEFAULT_LIMITS
+    from engine.service.core import check_audit_text
+
+    check_audit_text(actor, text, limit=DEFAULT_LIMITS.note)  # as Engine.note does
     when = datetime.now(UTC) if now is None else now
     leaves = leaf_states(record.snapshot.configuration)
     line = AuditRecord(

@@ -110,7 +110,9 @@ class Selection:
         if after is not None:
             head, sep, rest = after.partition("~")
             if not sep or not head.isdigit():
-                raise OpsError(f"cursor {after!r} does not belong to this listing", "usage")
+                raise OpsError(
+                    f"--after: cursor {after!r} does not belong to this listing", "usage"
+                )
             index, inner = int(head), rest or None
         items: list[InstanceSummary] = []
         while index < len(self.states) and len(items) < limit:
@@ -133,7 +135,7 @@ class Selection:
                 limit=limit,
             )
         except ValueError as exc:
-            raise OpsError(str(exc), "usage") from exc
+            raise OpsError(f"--after: {exc}", "usage") from exc
 
     def __iter__(self) -> Iterator[InstanceSummary]:
         after: str | None = None

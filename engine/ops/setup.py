@@ -78,7 +78,10 @@ def load_app(spec: str | None) -> App:
         factory: Callable[[], Any] = getattr(import_module(module_name), attr)
     except (ImportError, AttributeError) as exc:
         raise SetupError(f"--app {spec!r}: cannot import it: {exc}") from exc
-    made = factory()
+    try:
+        made = factory()
+    except Exception as exc:  # the application's own failure: say so, no traceback
+        raise SetupError(f"--app {spec!r} failed: {type(exc).__name__}: {exc}") from exc
     if not isinstance(made, Mapping):
         raise SetupError(f"--app {spec!r} returned {type(made).__name__}, not a mapping")
     unknown = sorted(set(made) - {"tasks", "transports", "functions"})

@@ -7,10 +7,11 @@ and what an HTTP API would return.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
+
+from engine.jsonvalues import plain
 
 __all__ = [
     "END",
@@ -200,19 +201,7 @@ def _result_json(r: InstanceResult) -> dict[str, Any]:
 def _difference_json(d: Difference) -> dict[str, Any]:
     return {
         "aspect": d.aspect,
-        "stored": _jsonable(d.stored),
-        "candidate": _jsonable(d.candidate),
+        "stored": plain(d.stored),
+        "candidate": plain(d.candidate),
         "text": d.text,
     }
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        return [_jsonable(v) for v in value]
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)

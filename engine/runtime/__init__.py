@@ -29,6 +29,7 @@ from engine.runtime.errors import EventRefused as EventRefused
 from engine.runtime.errors import MicrostepLimitExceeded as MicrostepLimitExceeded
 from engine.runtime.errors import RuleBroken as RuleBroken
 from engine.runtime.errors import RuntimeFailure as RuntimeFailure
+from engine.runtime.errors import StepTimeExceeded as StepTimeExceeded
 from engine.runtime.interpreter import Interpreter as Interpreter
 from engine.runtime.steps import MacroStep as MacroStep
 from engine.runtime.steps import MicroStep as MicroStep
@@ -66,6 +67,7 @@ __all__ = [
     "Snapshot",
     "SpawnRequested",
     "StartRequested",
+    "StepTimeExceeded",
     "SystemClock",
     "TaskRequested",
     "due_time",

@@ -22,6 +22,7 @@ from engine.model import (
     Action,
     Assign,
     Cancel,
+    Chart,
     Expression,
     If,
     Log,
@@ -40,12 +41,12 @@ from engine.runtime.effects import (
     SpawnRequested,
     StartRequested,
 )
-from engine.runtime.errors import ActionFailed
+from engine.runtime.errors import ActionFailed, RuleBroken
 from engine.runtime.run import Run
 from engine.runtime.tables import ActionFn, ScopeFn
 from engine.runtime.values import EMPTY, Event, PendingTimer
 
-__all__ = ["compile_actions", "evaluate_data", "scope_actions"]
+__all__ = ["check_rules", "compile_actions", "evaluate_data", "scope_actions"]
 
 DataSpec = tuple[tuple[str, Expression], ...]
 
@@ -351,3 +352,18 @@ def _log(action: Log) -> Callable[[Run], None]:
         run.effects.append(LogEntry(str(message(run.scope))))
 
     return log
+
+
+def check_rules(chart: Chart, scope: Scope) -> None:
+    """Every rule of the chart must hold for the context a step leaves behind (else
+    :class:`RuleBroken`; a rule that cannot be evaluated is :class:`ActionFailed`)."""
+    broken = []
+    for rule in chart.rules:
+        try:
+            ok = rule.check.compiled.fn(scope)
+        except EvaluationError as exc:
+            raise ActionFailed(exc, f"rule `{rule.check.text}`") from exc
+        if ok is not True:
+            broken.append(rule.message)
+    if broken:
+        raise RuleBroken(tuple(broken))

@@ -2,7 +2,9 @@
 
 Blocker codes: ``not_in_source_state``, ``guard_false``, ``guard_error``,
 ``role_not_allowed``, ``note_required``, ``no_transition``, ``bad_event_data``,
-``instance_done``.
+``instance_done``, ``internal_event`` (a timer, completion or error event sent from
+outside), ``no_pending_call`` (a task outcome sent from outside with no call waiting for
+it).
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ __all__ = [
     "GUARD_ERROR",
     "GUARD_FALSE",
     "INSTANCE_DONE",
+    "INTERNAL_EVENT",
     "NOTE_REQUIRED",
     "NOT_IN_SOURCE_STATE",
+    "NO_PENDING_CALL",
     "NO_TRANSITION",
     "ROLE_NOT_ALLOWED",
     "Blocker",
@@ -35,6 +39,8 @@ NOTE_REQUIRED = "note_required"
 NO_TRANSITION = "no_transition"
 BAD_EVENT_DATA = "bad_event_data"
 INSTANCE_DONE = "instance_done"
+INTERNAL_EVENT = "internal_event"
+NO_PENDING_CALL = "no_pending_call"
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ __all__ = [
     "MicrostepLimitExceeded",
     "RuleBroken",
     "RuntimeFailure",
+    "StepTimeExceeded",
 ]
 
 
@@ -45,6 +46,23 @@ class MicrostepLimitExceeded(RuntimeFailure):
         super().__init__(
             f"{what} caused more than {limit} microsteps; the chart loops without waiting "
             f"for an event{last}"
+        )
+
+
+class StepTimeExceeded(RuntimeFailure):
+    """A macrostep ran longer than ``Limits.step_seconds`` (a long eventless loop)."""
+
+    def __init__(
+        self, seconds: float, event: Event | None = None, trail: tuple[str, ...] = ()
+    ) -> None:
+        self.seconds = seconds
+        self.event = event
+        self.trail = trail
+        what = f"event '{event.name}'" if event is not None else "the start"
+        last = f"; last transitions: {', '.join(trail)}" if trail else ""
+        super().__init__(
+            f"{what} kept the chart busy for more than {seconds} s without waiting for an "
+            f"event; stopped, nothing changed{last}"
         )
 
 

@@ -25,17 +25,29 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from time import monotonic
 from typing import Any
 
 from engine.errors import EvaluationError
 from engine.expr import FunctionRegistry, Scope
 from engine.expr.types import RecordType
+from engine.limits import DEFAULT_LIMITS, Limits
 from engine.model import Chart
-from engine.runtime.actions import compile_actions, scope_actions
-from engine.runtime.blockers import BAD_EVENT_DATA, Blocker, Explanation, ManualAction
-from engine.runtime.data import coerce_context, coerce_event_data, event_data_types
+from engine.runtime.actions import check_rules, compile_actions, scope_actions
+from engine.runtime.admission import (
+    RESERVED_PREFIXES,
+    admission_blocker,
+    outcome_task,
+    typed_event,
+)
+from engine.runtime.blockers import Explanation, ManualAction
+from engine.runtime.data import coerce_context, event_data_types
 from engine.runtime.effects import LogEntry
-from engine.runtime.errors import ActionFailed, EventRefused, MicrostepLimitExceeded, RuleBroken
+from engine.runtime.errors import (
+    EventRefused,
+    MicrostepLimitExceeded,
+    StepTimeExceeded,
+)
 from engine.runtime.explain import done_blocker, explanation, manual_actions
 from engine.runtime.fast import Move, RulesCheck, build_moves
 from engine.runtime.plans import Plan, build_initial_plan, build_plan
@@ -55,7 +67,7 @@ from engine.runtime.values import EMPTY, SNAPSHOT_SLOTS, Event, InstanceInfo, Sn
 __all__ = ["Interpreter"]
 
 _new = object.__new__
-_configuration, _context, _history, _timers, _done = SNAPSHOT_SLOTS
+_configuration, _context, _history, _timers, _done, _calls = SNAPSHOT_SLOTS
 _event, _before, _after, _microsteps, _effects = MACROSTEP_SLOTS
 
 
@@ -67,17 +79,24 @@ class Interpreter:
         chart: Chart,
         *,
         functions: FunctionRegistry | None = None,
-        max_microsteps: int = 1000,
+        max_microsteps: int | None = None,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.chart = chart
         #: the registry the chart's expressions were compiled with (kept for callers)
         self.functions = functions
-        self.max_microsteps = max_microsteps
+        #: the bounds of incoming data and of one macrostep's work
+        self.limits = limits
+        self.max_microsteps = limits.microsteps if max_microsteps is None else max_microsteps
         self.tables = Tables(chart, compile_actions, scope_actions)
         self._configs: dict[frozenset[str], frozenset[str]] = {}
         self._infos: dict[frozenset[str], ConfigInfo] = {}
         self._plans: dict[tuple[Any, ...], Plan] = {}
         self._data_types: dict[str, RecordType] = event_data_types(chart)
+        #: task outcome events: they answer a waiting call, so they take the general path
+        self._outcomes = frozenset(
+            f"{kind}.invoke.{task}" for task in chart.tasks for kind in ("done", "error")
+        )
         self._initial = build_initial_plan(self.tables, self._intern)
         self._rules: RulesCheck | None = self._check_rules if chart.rules else None
 
@@ -147,15 +166,19 @@ class Interpreter:
             raise EventRefused(event, (done_blocker(snapshot, self.tables),))
         name = event.name
         record = self._data_types.get(name)
+        if event.origin == "external" and (event.data or name.startswith(RESERVED_PREFIXES)):
+            blocker = admission_blocker(event, snapshot, record is not None, self.limits)
+            if blocker is not None:
+                raise EventRefused(event, (blocker,))
         if record is not None:
-            event = self._typed(event, record)
+            event = typed_event(event, record)
         info = self._infos.get(snapshot.configuration)
         if info is None:
             info = self._info(snapshot.configuration)
         moves = info.moves.get(name)
         if moves is None:
             moves = self._moves(info, name)
-        if not moves or event.origin == "timer":
+        if not moves or event.origin == "timer" or (snapshot.calls and name in self._outcomes):
             return self._general(snapshot, event, now, instance, info)
         # The fast path (see fast.py): one candidate chain, decided by guards alone.
         scope: Scope | None = None
@@ -198,6 +221,7 @@ class Interpreter:
             _history(after, snapshot.history)
             _timers(after, snapshot.timers)
             _done(after, move.final)
+            _calls(after, snapshot.calls)
             step = _new(MacroStep)
             _event(step, event)
             _before(step, snapshot)
@@ -219,6 +243,8 @@ class Interpreter:
         run = Run(self.tables, snapshot, info.configuration, event, now, instance)
         if event.origin == "timer" and snapshot.timers:
             run.consume_timer(event.name)
+        elif event.name in self._outcomes:
+            run.answer_call(outcome_task(event.name) or "")
         chains = info.chains(self.tables, event.name)
         enabled = select_transitions(chains, run.scope, event, run.guard_error)
         if len(enabled) > 1:
@@ -236,9 +262,13 @@ class Interpreter:
         if snapshot.done:
             return Explanation(event.name, False, False, (), (done_blocker(snapshot, self.tables),))
         record = self._data_types.get(event.name)
+        if event.origin == "external":
+            blocker = admission_blocker(event, snapshot, record is not None, self.limits)
+            if blocker is not None:
+                return Explanation(event.name, False, False, (), (blocker,))
         if record is not None:
             try:
-                event = self._typed(event, record)
+                event = typed_event(event, record)
             except EventRefused as refused:
                 return Explanation(event.name, False, False, (), refused.blockers)
         info = self._info(snapshot.configuration)
@@ -266,14 +296,6 @@ class Interpreter:
         return manual_actions(self.tables, info.configuration, run.scope, roles)
 
     # -- the algorithm ------------------------------------------------------------------
-    def _typed(self, event: Event, record: RecordType) -> Event:
-        try:
-            data = coerce_event_data(record, event.data)
-        except ValueError as exc:
-            message = f"the data of '{event.name}' does not fit its declaration: {exc}"
-            raise EventRefused(event, (Blocker(BAD_EVENT_DATA, message),)) from None
-        return Event(event.name, data, event.origin, event.actor, event.roles, event.note)
-
     def _not_accepted(self, run: Run, info: ConfigInfo, event: Event) -> MacroStep:
         """An ignored event changes nothing. A timer's event nobody takes is discarded (its
         timer is consumed, the reasons logged); any other event is refused."""
@@ -319,8 +341,13 @@ class Interpreter:
 
     def _execute(self, run: Run, plan: Plan, event: Event | None) -> None:
         """``microstep``: exitStates, executeTransitionContent, enterStates."""
-        if len(run.microsteps) >= self.max_microsteps:
+        count = len(run.microsteps)
+        if count >= self.max_microsteps or (
+            count & 31 == 31 and monotonic() - run.started > self.limits.step_seconds
+        ):
             trail = tuple(t.describe() for m in run.microsteps[-3:] for t in m.transitions)
+            if count < self.max_microsteps:
+                raise StepTimeExceeded(self.limits.step_seconds, run.trigger, trail)
             raise MicrostepLimitExceeded(self.max_microsteps, run.trigger, trail)
         if plan.records:
             run.record_history(plan.records)
@@ -358,17 +385,7 @@ class Interpreter:
         run.microsteps.append(MicroStep(event, plan.models, plan.exited, plan.entered))
 
     def _check_rules(self, scope: Scope) -> None:
-        """Every rule of the chart must hold for the context the step leaves behind."""
-        broken = []
-        for rule in self.chart.rules:
-            try:
-                ok = rule.check.compiled.fn(scope)
-            except EvaluationError as exc:
-                raise ActionFailed(exc, f"rule `{rule.check.text}`") from exc
-            if ok is not True:
-                broken.append(rule.message)
-        if broken:
-            raise RuleBroken(tuple(broken))
+        check_rules(self.chart, scope)
 
     def _finish(self, run: Run, event: Event | None) -> MacroStep:
         if self._rules is not None:

@@ -12,6 +12,7 @@ import hashlib
 from collections import deque
 from collections.abc import Mapping
 from datetime import datetime
+from time import monotonic
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import EvaluationError
@@ -23,7 +24,10 @@ from engine.runtime.values import EMPTY, Event, InstanceInfo, PendingTimer, Snap
 if TYPE_CHECKING:
     from engine.runtime.tables import Tables, TransitionInfo
 
-__all__ = ["Run", "Where", "step_digest"]
+__all__ = ["MAX_PENDING_CALLS", "Run", "Where", "step_digest"]
+
+#: task calls an instance remembers as waiting for their outcome (the oldest are dropped)
+MAX_PENDING_CALLS = 100
 
 
 def step_digest(before: Snapshot, event: Event | None, now: datetime) -> str:
@@ -62,6 +66,7 @@ class Run:
         "_history_own",
         "_timers_own",
         "before",
+        "calls",
         "digest",
         "effects",
         "event",
@@ -74,6 +79,7 @@ class Run:
         "running",
         "scheduled",
         "scope",
+        "started",
         "tables",
         "tasks",
         "timers",
@@ -117,8 +123,10 @@ class Run:
         self.scheduled: set[str] = set()  # timer ids scheduled by this run
         self.to_invoke: list[str] = []  # SCXML statesToInvoke
         self.tasks = 0  # task requests so far (call ids)
+        self.calls: Mapping[str, str] | None = before.calls  # call id -> task, still waiting
         self.digest: str | None = None
         self.running = True
+        self.started = monotonic()
 
     # -- read by expressions ----------------------------------------------------------
     @property
@@ -214,9 +222,31 @@ class Run:
             self.digest = step_digest(self.before, self.trigger, self.now)
         call_id = f"{self.instance.id}:{task}:{self.digest}.{self.tasks}"
         self.effects.append(TaskRequested(task, input, call_id))
+        if self.calls is not None:
+            calls = dict(self.calls)
+            calls[call_id] = task
+            while len(calls) > MAX_PENDING_CALLS:  # the oldest are answered, or never will be
+                del calls[next(iter(calls))]
+            self.calls = calls
+
+    def answer_call(self, task: str) -> None:
+        """An outcome of ``task`` arrived: its oldest waiting call is answered."""
+        calls = self.calls
+        if not calls:
+            return
+        for call_id, name in calls.items():
+            if name == task:
+                self.calls = {k: v for k, v in calls.items() if k != call_id}
+                return
 
     # -- the result --------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
+        calls = self.calls if self.running or self.calls is None else EMPTY
         return new_snapshot(
-            self.where.config, self.scope.context, self.history, self.timers, not self.running
+            self.where.config,
+            self.scope.context,
+            self.history,
+            self.timers,
+            not self.running,
+            calls,
         )

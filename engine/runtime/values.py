@@ -78,6 +78,10 @@ class Snapshot:
     included, the root ``""`` excluded). ``history`` maps a history state id to the
     state ids it recorded. ``timers`` is the source of truth for pending timers, in the
     order they were scheduled. ``done`` is true once a top-level final state was reached.
+    ``calls`` maps the call id of every task call still waiting for its outcome to the
+    task's name, oldest first: an outcome (``done.invoke.<task>``, ``error.invoke.<task>``)
+    sent from outside is accepted only while a call of its task waits. ``None`` for an
+    instance stored before calls were recorded (any outcome is accepted for it).
     """
 
     configuration: frozenset[str]
@@ -85,6 +89,7 @@ class Snapshot:
     history: Mapping[str, tuple[str, ...]] = EMPTY
     timers: Mapping[str, PendingTimer] = EMPTY
     done: bool = False
+    calls: Mapping[str, str] | None = EMPTY
 
     def active(self, state_id: str) -> bool:
         return state_id in self.configuration
@@ -95,7 +100,7 @@ _new = object.__new__
 SNAPSHOT_SLOTS: tuple[Callable[[Snapshot, Any], None], ...] = tuple(
     getattr(Snapshot, f.name).__set__ for f in fields(Snapshot)
 )
-_conf, _ctx, _hist, _timers, _done = SNAPSHOT_SLOTS
+_conf, _ctx, _hist, _timers, _done, _calls = SNAPSHOT_SLOTS
 
 
 def new_snapshot(
@@ -104,8 +109,9 @@ def new_snapshot(
     history: Mapping[str, tuple[str, ...]],
     timers: Mapping[str, PendingTimer],
     done: bool,
+    calls: Mapping[str, str] | None,
 ) -> Snapshot:
-    """``Snapshot(configuration, context, history, timers, done)``, in half the time.
+    """``Snapshot(configuration, context, history, timers, done, calls)``, in half the time.
 
     The frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``;
     this sets the slots directly. Same class, same fields, an equal value: for the
@@ -117,4 +123,5 @@ def new_snapshot(
     _hist(snapshot, history)
     _timers(snapshot, timers)
     _done(snapshot, done)
+    _calls(snapshot, calls)
     return snapshot

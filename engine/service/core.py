@@ -10,14 +10,17 @@ event); any other failure is collected and reported to the caller.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from engine.errors import StatewiseError
-from engine.runtime import Clock, Event, EventRefused, InstanceInfo, MacroStep
+from engine.limits import DEFAULT_LIMITS, LimitExceeded, Limits, measure
+from engine.runtime import Clock, ContextError, Event, EventRefused, InstanceInfo, MacroStep
 from engine.runtime.outputs import context_changes
 from engine.service.commit import EMPTY, SYSTEM, AuditInfo, roles_of, unit_of_work
 from engine.service.effects import (
@@ -43,7 +46,7 @@ from engine.store.records import (
     TimerChange,
 )
 
-__all__ = ["Core", "StepListener"]
+__all__ = ["Core", "StepListener", "check_audit_text"]
 
 log = logging.getLogger("statewise.engine")
 
@@ -51,6 +54,23 @@ _new = tuple.__new__
 
 #: how many follow-up items one call may process before it stops (a ping-pong guard)
 MAX_CASCADE = 10_000
+#: how old a pending outbox item must be before retry_effects takes it (as a worker's grace)
+RETRY_GRACE = timedelta(seconds=30)
+#: how long retry_effects holds the items it claimed
+RETRY_LEASE = timedelta(minutes=5)
+
+
+def _retry_owner() -> str:
+    return f"retry_effects@{socket.gethostname()}:{os.getpid()}"
+
+
+def check_audit_text(*texts: str | None, limit: int) -> None:
+    """Actors and notes are audited as given: each at most ``limit`` characters."""
+    for text in texts:
+        if text is not None and len(text) > limit:
+            raise LimitExceeded(
+                f"an actor or note of {len(text):,} characters; the limit is {limit:,}"
+            )
 
 
 class StepListener(Protocol):
@@ -67,8 +87,10 @@ class Core:
         registry: ChartRegistry,
         runner: EffectRunner,
         listeners: Sequence[StepListener] = (),
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.store = store
+        self.limits = limits
         self.clock = clock
         self._now = clock.now
         self.registry = registry
@@ -92,6 +114,9 @@ class Core:
         spawn: str | None = None,
     ) -> InstanceRecord:
         self.registry.check_references(loaded)
+        problem = measure(context, self.limits)
+        if problem is not None:
+            raise ContextError([f"the context is too large: {problem}"])
         chart = loaded.chart
         now = self.clock.now()
         iid = self.store.new_id()
@@ -120,6 +145,8 @@ class Core:
         now: datetime | None = None,
     ) -> InstanceRecord:
         """One step of ``record`` on ``event``, committed. Runtime errors propagate unchanged."""
+        if who is not SYSTEM:
+            check_audit_text(who.actor, who.note, who.client_note, limit=self.limits.note)
         when = self._now() if now is None else now
         instance = record.info
         step = loaded.interpreter.step(record.snapshot, event, when, instance=instance)
@@ -172,6 +199,8 @@ class Core:
         """:meth:`apply` without the save: the step and the unit of work that commits it
         (saved by the caller, e.g. with others in one transaction, then handed to
         :meth:`committed`). None when the event is ignored on purpose (nothing to save)."""
+        if who is not SYSTEM:
+            check_audit_text(who.actor, who.note, who.client_note, limit=self.limits.note)
         when = self._now() if now is None else now
         step = loaded.interpreter.step(record.snapshot, event, when, instance=record.info)
         if not step.microsteps and not step.effects:
@@ -201,6 +230,7 @@ class Core:
         self, record: InstanceRecord, loaded: LoadedChart, text: str, actor: str | None
     ) -> None:
         """An audit note as its own unit of work; the snapshot stays as it is."""
+        check_audit_text(actor, text, limit=self.limits.note)
         now = self.clock.now()
         here = loaded.leaves(record.snapshot.configuration)
         version = record.row_version
@@ -272,6 +302,52 @@ class Core:
                 snapshot=replace(after, timers=timers), changes=changes._replace(timers=cancel)
             )
         return step, unit
+
+    def fire_due(self, when: datetime) -> tuple[int, list[Exception], str | None]:
+        """Fire every timer due at ``when`` (``Engine.tick``): how many fired, the failures,
+        and the first instance that failed (None when nothing failed).
+
+        A timer whose step fails stays due (the next call tries again); the others still fire.
+        """
+        fired = 0
+        failures: list[Exception] = []
+        failed_at: str | None = None
+        stuck: set[tuple[str, str]] = set()
+        while True:
+            due = [d for d in self.store.due(when, 100 + len(stuck)) if d[:2] not in stuck]
+            if not due:
+                break
+            for entry in due:
+                try:
+                    fired += self.fire(entry)
+                except StatewiseError as exc:  # the step failed: nothing was saved
+                    stuck.add(entry[:2])
+                    failures.append(exc)
+                    failed_at = failed_at or entry.instance_id
+                if errors := self.drain():
+                    failures += errors
+                    failed_at = failed_at or entry.instance_id
+        return fired, failures, failed_at
+
+    # -- retrying effects -------------------------------------------------------------
+    def claim_for_retry(self, limit: int) -> tuple[OutboxItem, ...]:
+        """The outbox items ``Engine.retry_effects`` may perform now.
+
+        A store shared by several processes (the SQL store) leases them, exactly as a
+        worker claims: failed items whose next attempt has come, and pending items older
+        than :data:`RETRY_GRACE` (a younger one may be being performed by the process that
+        committed it). An item a worker holds is never taken, and one taken here is not
+        claimable by a worker until its lease ends, so nothing is performed twice. A store
+        private to this process (``MemoryStore``) has nobody to race with.
+        """
+        claim = getattr(self.store, "claim_retry", None)
+        if claim is None:
+            return self.store.pending_outbox(limit)
+        now = self.clock.now()
+        found: tuple[OutboxItem, ...] = claim(
+            now, now - RETRY_GRACE, limit, _retry_owner(), RETRY_LEASE
+        )
+        return found
 
     # -- the work queue ---------------------------------------------------------------
     @property

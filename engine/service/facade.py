@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from engine.errors import StatewiseError
+from engine.limits import DEFAULT_LIMITS, Limits
 from engine.model import Chart
 from engine.notify.dispatcher import Dispatcher
 from engine.notify.transports import Transport
@@ -32,7 +32,8 @@ __all__ = ["Engine"]
 class Engine:
     """Runs chart instances on a store. ``tasks`` maps task names to handlers, ``transports``
     channels (``email``, ``sms``) to transports, ``charts`` lists the charts to register up
-    front (needed for spawned and related charts). Every call that changes an instance saves
+    front (needed for spawned and related charts), ``limits`` bounds what comes in (event
+    data, contexts, notes) and one step's work. Every call that changes an instance saves
     one unit of work; when it fails, nothing is saved."""
 
     def __init__(
@@ -45,20 +46,23 @@ class Engine:
         *,
         functions: FunctionRegistry | None = None,
         listeners: Sequence[StepListener] = (),
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.store: InstanceStore = MemoryStore() if store is None else store
         self.clock: Clock = SystemClock() if clock is None else clock
         self.tasks: dict[str, TaskHandler] = dict(tasks or {})
         self.dispatcher = Dispatcher(transports)
+        self.limits = limits
         self._registry = ChartRegistry(
             tasks=self.tasks,
             channels=self.dispatcher.channels,
             functions=functions,
             fallback=lambda c, v: stored_chart(self.store, c, v, functions),
             on_new=lambda c: register_version(self.store, self._registry, c),
+            limits=limits,
         )
         runner = EffectRunner(self.store, self.dispatcher, self.tasks)
-        self._core = Core(self.store, self.clock, self._registry, runner, listeners)
+        self._core = Core(self.store, self.clock, self._registry, runner, listeners, limits)
         self._events: dict[str, Event] = {}
         for chart in charts:
             self.register(chart)
@@ -142,31 +146,15 @@ class Engine:
         ``EffectFailed`` reports every failure.
         """
         when = self.clock.now() if now is None else now
-        fired = 0
-        failures: list[Exception] = []
-        failed_at: str | None = None
-        stuck: set[tuple[str, str]] = set()
-        while True:
-            due = [d for d in self.store.due(when, 100 + len(stuck)) if d[:2] not in stuck]
-            if not due:
-                break
-            for entry in due:
-                try:
-                    fired += self._core.fire(entry)
-                except StatewiseError as exc:  # the step failed: nothing was saved
-                    stuck.add(entry[:2])
-                    failures.append(exc)
-                    failed_at = failed_at or entry.instance_id
-                if errors := self._core.drain():
-                    failures += errors
-                    failed_at = failed_at or entry.instance_id
+        fired, failures, failed_at = self._core.fire_due(when)
         if failed_at is not None:
             raise EffectFailed(self.get(failed_at), failures)
         return fired
 
     def retry_effects(self, limit: int = 100) -> int:
-        """Perform outbox items left pending by failed effects again; returns how many ran."""
-        items = self.store.pending_outbox(limit)
+        """Perform outbox items left pending again (claimed like a worker claims them, see
+        ``Core.claim_for_retry``); returns how many ran."""
+        items = self._core.claim_for_retry(limit)
         self._core.batch.extend(items)
         failures = self._core.drain()
         if failures:

@@ -290,7 +290,7 @@ def entered_configuration(chart: Chart, target: str, domain: str, into: set[str]
     states = chart.states
     chain = [target]
     for anc in chart.ancestors(target):
-        if anc == domain:
+        if anc in (domain, ROOT):  # the root is never part of a configuration
             break
         chain.append(anc)
     into.update(chain)
@@ -363,7 +363,7 @@ def forced_snapshot(
             start_timer(chart, run, t)
     done = chart.top_level_final(target)
     timers = {} if done else dict(run.timers)  # a finished instance has no timers
-    return Snapshot(config, before.context, before.history, timers, done)
+    return Snapshot(config, before.context, before.history, timers, done, before.calls)
 
 
 def force_state(

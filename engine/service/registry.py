@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.errors import StatewiseError
+from engine.limits import DEFAULT_LIMITS, Limits
 from engine.model import Action, Chart, Notify, Send, Spawn, StartTask
 from engine.runtime import Interpreter
 from engine.service.instance import leaf_states
@@ -120,6 +121,7 @@ class ChartRegistry:
         functions: FunctionRegistry | None = None,
         fallback: Callable[[str, int], Chart | None] | None = None,
         on_new: Callable[[Chart], LoadedChart] | None = None,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self._tasks = tasks
         self._channels = channels
@@ -128,6 +130,7 @@ class ChartRegistry:
         self._fallback = fallback
         #: how a chart value not seen yet is registered (the engine: by its stored version)
         self._on_new = on_new or self.register
+        self._limits = limits
         self._charts: dict[tuple[str, int], LoadedChart] = {}
         #: (chart id, version in its file, fingerprint) -> the version it runs as
         self._seen: dict[tuple[str, int, str], LoadedChart] = {}
@@ -149,7 +152,8 @@ class ChartRegistry:
             )
         needs = chart_needs(chart)
         self._check_setup(chart, needs)
-        loaded = LoadedChart(chart, Interpreter(chart, functions=self._functions), needs.charts)
+        interpreter = Interpreter(chart, functions=self._functions, limits=self._limits)
+        loaded = LoadedChart(chart, interpreter, needs.charts)
         self._charts[(chart.id, chart.version)] = loaded
         latest = self._latest.get(chart.id)
         if latest is None or latest.chart.version < chart.version:

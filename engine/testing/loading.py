@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import Diagnostic, Severity, StatewiseError
+from engine.loader.files import FileRefused, read_text
 from engine.loader.yaml_source import Document, Pointer, format_path, parse_yaml
 from engine.source import Span
 from engine.testing.scenario import (
@@ -64,12 +65,10 @@ class ScenarioError(StatewiseError):
 def load_scenario(path: str | Path) -> Scenario:
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_text(p)
+    except FileRefused as exc:
         span = Span.point(str(p), 1, 1)
-        raise ScenarioError(
-            [Diagnostic("S100", Severity.ERROR, f"cannot read file: {exc}", span)]
-        ) from exc
+        raise ScenarioError([Diagnostic("S100", Severity.ERROR, exc.reason, span)]) from None
     return parse_scenario(text, str(p))
 
 

@@ -39,6 +39,8 @@ def read_json(raw: bytes, content_type: str | None) -> dict[str, Any]:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise Problem("bad_request", f"the body is not JSON: {exc}") from None
+    except RecursionError:  # nested deeper than the JSON parser goes: refused, not a 500
+        raise Problem("bad_request", "the body is nested too deeply") from None
     if not isinstance(data, dict):
         raise Problem("bad_request", "the body must be a JSON object")
     return data

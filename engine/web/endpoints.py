@@ -7,12 +7,9 @@ request cycle or writes a response by hand.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -20,6 +17,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from engine.errors import StatewiseError
+from engine.jsonvalues import dumps as _dumps
+from engine.jsonvalues import plain
 from engine.ops.errors import OpsError
 from engine.web.bodies import read_body, read_json
 from engine.web.identity import Identity, api_identity
@@ -31,23 +30,9 @@ __all__ = ["Call", "Reply", "api_endpoint", "dumps", "plain"]
 log = logging.getLogger("statewise.web")
 
 
-def plain(value: Any) -> Any:
-    """JSON values: times ISO 8601, durations in seconds, decimals as strings."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [plain(v) for v in value]
-    return value
-
-
 def dumps(value: Any) -> str:
-    return json.dumps(plain(value), ensure_ascii=False)
+    """A JSON answer: every value through :func:`engine.jsonvalues.plain`."""
+    return _dumps(value, indent=None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,11 @@ Times (due, lease) are the database's when the engine's clock is a
 * **SIGTERM / SIGINT**: the worker finishes the item it is working on, then exits 0.
   Timers and items it had claimed but not started wait for their lease to end.
 * **The database going away**: every database error is logged, the store closed, and the
-  worker reconnects with backoff (``poll`` doubling up to 30 s), then goes on.
+  worker reconnects with backoff (``poll`` doubling up to 30 s), then goes on. With
+  ``once`` (a run from cron or a script) the worker gives up after
+  :data:`ONCE_ATTEMPTS` failed attempts and raises :class:`DatabaseUnavailable`, so a
+  database that cannot work (a missing or read-only SQLite file, a file that is not a
+  database, a refused connection) ends the run with an error in bounded time.
 """
 
 from __future__ import annotations
@@ -39,12 +43,18 @@ if TYPE_CHECKING:
     from engine.store.records import DueTimer
     from engine.store.sql import SqlStore
 
-__all__ = ["Stats", "Worker", "WorkerSettings"]
+__all__ = ["ONCE_ATTEMPTS", "DatabaseUnavailable", "Stats", "Worker", "WorkerSettings"]
 
 log = logging.getLogger("statewise.worker")
 
 #: the longest pause between reconnection attempts
 MAX_BACKOFF = 30.0
+#: attempts a ``once`` run makes on a database that fails before it gives up
+ONCE_ATTEMPTS = 3
+
+
+class DatabaseUnavailable(StatewiseError):
+    """A ``once`` run could not work with the database (after :data:`ONCE_ATTEMPTS` tries)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +142,7 @@ class Worker:
     # -- the loop ---------------------------------------------------------------------
     def _loop(self) -> None:
         pause = self.settings.poll
+        failures = 0
         while not self.stopping:
             try:
                 engine = self._connect()
@@ -142,12 +153,18 @@ class Worker:
             except StatewiseError as exc:
                 if not is_infrastructure(exc):
                     raise
+                failures += 1
+                self._close()
+                if self.settings.once and failures >= ONCE_ATTEMPTS:
+                    raise DatabaseUnavailable(
+                        f"the database cannot be used ({failures} attempts): {exc}"
+                    ) from exc
                 self.stats.reconnects += 1
                 log.warning("database unavailable (%s); retrying in %.1f s", exc, pause)
-                self._close()
                 self._stop.wait(pause)
                 pause = min(MAX_BACKOFF, max(pause, 0.1) * 2)
                 continue
+            failures = 0
             pause = self.settings.poll
             if self.settings.once and not busy:
                 return
@@ -156,13 +173,14 @@ class Worker:
 
     def _connect(self) -> Engine:
         url = self.settings.url
+        path = sqlite_path(url)
         if self._engine is not None:
-            path = sqlite_path(url)
             if path is None or path.is_file():
                 return self._engine
             self._close()  # the SQLite file went away: do not write to a detached file
         store = open_store(url)
         try:
+            store.check_writable()  # a worker writes; a read-only database fails here
             engine = self.make_engine(store)
         except BaseException:
             store.close()

@@ -146,3 +146,35 @@ def test_a_fragment_alone_gets_its_shape_checked(
     write(tmp_path, "frag.yaml", "fragment: true\nstates:\n  s:\n    tpye: final\n")
     assert main(["validate", "--no-source", str(tmp_path / "frag.yaml")]) == 1
     assert "E101 unknown key 'tpye'" in capsys.readouterr().out
+
+
+def _unescape(text: str) -> str:
+    for code, ch in (("%0D", "\r"), ("%0A", "\n"), ("%3A", ":"), ("%2C", ","), ("%25", "%")):
+        text = text.replace(code, ch)
+    return text
+
+
+def test_github_format_escapes_properties_and_messages(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GitHub's toolkit: properties escape % CR LF : and , ; the message % CR LF."""
+    folder = tmp_path / "odd,name: 100%"
+    folder.mkdir()
+    path = write(folder, "a,b:c%d.yaml", BAD)
+    assert main(["validate", "--format", "github", str(path)]) == 1
+    line = capsys.readouterr().out.strip()
+    command, _, message = line[2:].partition("::")
+    level, _, props = command.partition(" ")
+    assert level == "error"
+    fields = dict(p.split("=", 1) for p in props.split(","))  # splits only on unescaped ','
+    assert _unescape(fields["file"]) == str(path)
+    assert ":" not in fields["file"] and "," not in fields["file"]
+    assert (fields["line"], fields["col"], fields["title"]) == ("10", "34", "E205")
+    assert _unescape(message).startswith("unknown name 'totl'")
+
+
+def test_github_escaping_rules() -> None:
+    from engine.cli.validate import github_data, github_property
+
+    assert github_data("100% a\r\nb: c, d") == "100%25 a%0D%0Ab: c, d"
+    assert github_property("100% a\r\nb: c, d") == "100%25 a%0D%0Ab%3A c%2C d"

@@ -39,9 +39,9 @@ def test_every_stand_in_fits_the_schema() -> None:
     base: dict[str, Any] = {"id": "x", "version": 1, "states": {"a": {}}}
     for section, stub in _STUBS.items():
         data = dict(base)
-        data[section] = {**data.get(section, {}), "stub": stub} if section == "states" else {
-            "stub": stub
-        }
+        data[section] = (
+            {**data.get(section, {}), "stub": stub} if section == "states" else {"stub": stub}
+        )
         assert is_valid(data), section
 
 

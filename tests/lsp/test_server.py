@@ -163,7 +163,11 @@ def test_diagnostics_are_those_of_validate(
 
     async def body(s: Session) -> set[tuple[str, int, int, int, int, str, str]]:
         await s.open("order.yaml")
-        files = {s.uri("order.yaml"), s.uri("fragments/common.yaml"), s.uri("templates/receipt.txt")}
+        files = {
+            s.uri("order.yaml"),
+            s.uri("fragments/common.yaml"),
+            s.uri("templates/receipt.txt"),
+        }
         await s.until(lambda: files <= set(s.diagnostics))
         return as_rows(s)
 

@@ -113,3 +113,66 @@ def test_log_transport_logs(caplog: pytest.LogCaptureFixture) -> None:
         LogTransport().send(message, idempotency_key="i1:2:0")
     (rec,) = caplog.records
     assert "a@b.c" in rec.getMessage() and "Order 42" in rec.getMessage()
+
+
+BROKEN = load_text(
+    """
+id: test.broken
+version: 1
+context:
+  email: string
+states:
+  open:
+    on:
+      tell:
+        target: open
+        actions:
+          - notify: {template: divide, channel: email, to: [email]}
+          - notify: {template: huge, channel: email, to: [email]}
+          - notify: {template: fine, channel: email, to: [email]}
+templates:
+  divide: {subject: a, body: "{{ 1 // 0 }}"}
+  huge: {subject: b, body: "{{ range(10**9)|list }}"}
+  fine: {subject: c, body: "still sent"}
+""",
+    "broken.yaml",
+)
+
+
+def test_render_errors_are_effect_failures_and_the_other_messages_still_go() -> None:
+    from engine import EffectFailed, Engine
+
+    mail = MemoryTransport()
+    engine = Engine(transports={"email": mail}, charts=[BROKEN])
+    order = engine.start(BROKEN, {"email": "a@b.c"})
+    with pytest.raises(EffectFailed) as failed:
+        engine.send(order.id, "tell")
+    errors = [str(e) for e in failed.value.errors]
+    assert len(errors) == 2
+    assert "template 'divide'" in errors[0] and "ZeroDivisionError" in errors[0]
+    assert "template 'huge'" in errors[1] and "too large" in errors[1]
+    assert [m.body for m in mail.sent] == ["still sent"]
+    assert all(isinstance(e, NotificationError) for e in failed.value.errors)
+
+
+@pytest.mark.parametrize(
+    "body", ["{% include 'other.txt' %}", "{% import 'm' as m %}", "{% extends 'base' %}"]
+)
+def test_templates_cannot_pull_in_other_templates(body: str) -> None:
+    from engine import DefinitionError
+
+    text = f"""
+id: t
+version: 1
+states:
+  a:
+    entry: [{{notify: {{template: m, channel: email, to: ["'x@y.z'"]}}}}]
+    on: {{go: b}}
+  b: {{type: final}}
+events: {{go: {{}}}}
+templates:
+  m: {{subject: s, body: "{body}"}}
+"""
+    with pytest.raises(DefinitionError) as err:
+        load_text(text, "t.yaml")
+    assert [d.code for d in err.value.diagnostics] == ["E504"]

@@ -163,3 +163,52 @@ def test_engine_sends_sms_through_the_gateway(gateway: str) -> None:
     )
     engine.send(order.id, "ship")
     assert [p["to"] for p, _ in _Gateway.received] == ["ann@example.com", "+4533333333"]
+
+
+@pytest.mark.parametrize(
+    "recipient",
+    [
+        "victim@example.com, attacker@evil.example",
+        "victim@example.com; attacker@evil.example",
+        "Victim <victim@example.com>",
+        "victim@example.com\r\nBcc: attacker@evil.example",
+        "victim@example.com attacker@evil.example",
+        "not-an-address",
+        "",
+    ],
+)
+def test_one_recipient_field_is_one_address(
+    smtp_server: tuple[_Inbox, int], recipient: str
+) -> None:
+    from engine.notify.smtp import InvalidRecipient
+
+    inbox, port = smtp_server
+    smtp = SmtpTransport("127.0.0.1", port, sender="shop@example.com")
+    message = Message("email", (recipient,), "Hi", "Body", "t", "i1")
+    with pytest.raises(InvalidRecipient):
+        smtp.send(message, idempotency_key="i1:1:0")
+    assert inbox.received == []
+
+
+def test_the_envelope_is_exactly_the_recipients_given(smtp_server: tuple[_Inbox, int]) -> None:
+    inbox, port = smtp_server
+    smtp = SmtpTransport("127.0.0.1", port, sender="shop@example.com")
+    to = ("ann@example.com", "o'brien+orders@mail.example.co.uk")
+    smtp.send(Message("email", to, "Hi", "Body", "t", "i1"), idempotency_key="i1:1:0")
+    [envelope] = inbox.received
+    assert envelope.rcpt_tos == list(to)
+    mail = message_from_bytes(envelope.content)
+    assert mail["To"] == "ann@example.com, o'brien+orders@mail.example.co.uk"
+
+
+@pytest.mark.parametrize(
+    "number", ["+45 12 34 56 78, +45 87 65 43 21", "+4511;+4522", "+4511\n+4522", " "]
+)
+def test_one_sms_recipient_is_one_number(number: str) -> None:
+    from engine.notify.smtp import InvalidRecipient
+
+    sms = HttpSmsTransport("http://127.0.0.1:9/unused")
+    with pytest.raises(InvalidRecipient):
+        sms.send(
+            Message("sms", ("+45 11 22 33 44", number), None, "x", "t", "i1"), idempotency_key="k"
+        )

@@ -11,7 +11,7 @@ import pytest
 from engine import Chart
 from engine.store import Changes
 from engine.store.sql import SqlStore
-from tests.ops.helpers import DEFINITIONS, seed
+from tests.ops.helpers import DEFINITIONS, rows, seed
 from tests.ops.test_commands import Capture, sw
 
 V2 = """
@@ -87,6 +87,16 @@ def test_dry_run_then_real_run(
         assert moved.snapshot.timers["reminded#0"] == before[ids[2]].snapshot.timers["reminded#0"]
     code, out, _ = sw(capsys, "instances", "ops.reminder", "--db", db_url, "--json")
     assert {i["version"] for i in json.loads(out)["items"]} == {2}
+    # the stored state string holds the leaf states only (the root once leaked in: ",pending")
+    assert sorted(r[0] for r in rows(db_url, "SELECT state FROM statewise_instances")) == [
+        "pending",
+        "pending",
+        "reminded",
+    ]
+    code, out, _ = sw(capsys, "instances", "ops.reminder", "--db", db_url, "--count", "--json")
+    assert json.loads(out)["states"] == {"pending": 2, "reminded": 1}
+    with SqlStore(db_url) as store:
+        assert all("" not in store.load(i).snapshot.configuration for i in ids)
     code, out, _ = sw(capsys, *base, "--map", "waiting=pending")
     assert code == 0 and "0 instance(s) moved" in out  # nothing left on version 1
 

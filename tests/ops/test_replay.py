@@ -92,7 +92,9 @@ def test_replay_finds_exactly_the_changed_instances_and_writes_nothing(
 
         delayed = replay(store, load_chart(variant(tmp_path, ("delay: 2h", "delay: 3h"), name="d")))
         fired = {r.id: r.first for r in delayed.results if r.outcome == "diverged"}
-        assert fired and all(f is not None and f.event == "after.open.fresh.0" for f in fired.values())
+        assert fired and all(
+            f is not None and f.event == "after.open.fresh.0" for f in fired.values()
+        )
         for p in orders:  # each at its own recorded time: start + 2h
             if ids[p.key] in fired:
                 assert fired[ids[p.key]].time == store.load(ids[p.key]).created + timedelta(hours=2)  # type: ignore[union-attr]
@@ -101,7 +103,7 @@ def test_replay_finds_exactly_the_changed_instances_and_writes_nothing(
 
 
 def test_selection_by_state_status_and_start_time(
-    day: tuple[str, list[Plan], dict[str, str]]
+    day: tuple[str, list[Plan], dict[str, str]],
 ) -> None:
     url, orders, ids = day
     with SqlStore(url) as store:
@@ -156,7 +158,7 @@ def test_the_state_mapping_agrees_with_migrate(
 
 
 def test_history_recorded_before_v0006_is_skipped(
-    day: tuple[str, list[Plan], dict[str, str]]
+    day: tuple[str, list[Plan], dict[str, str]],
 ) -> None:
     url, orders, ids = day
     old = ids[orders[0].key]
@@ -207,7 +209,9 @@ def test_the_command_reports_and_exits_by_what_it_found(
     assert code == 1, err
     assert "Where instances first part from their history" in out
     assert "pay" in out and "the candidate in review" in out
-    assert svg.read_text(encoding="utf-8").startswith("<?xml") and "diverge on pay" in svg.read_text()
+    assert (
+        svg.read_text(encoding="utf-8").startswith("<?xml") and "diverge on pay" in svg.read_text()
+    )
 
     code, out, _ = sw(capsys, "replay", "--db", url, str(guard), "--format", "json")
     report = json.loads(out)
@@ -227,7 +231,9 @@ def test_the_command_reports_and_exits_by_what_it_found(
         (["--map", "fresh=fresh", "--map", "nowhere=x"], None),
     ],
 )
-def test_usage_errors_exit_2(db_url: str, args: list[str], message: str | None, capsys: Capture) -> None:
+def test_usage_errors_exit_2(
+    db_url: str, args: list[str], message: str | None, capsys: Capture
+) -> None:
     seed_day(db_url, [Plan("A", 10, 5, None, None, True)], until=timedelta(minutes=10))
     code, out, err = sw(capsys, "replay", "--db", db_url, str(CHART), *args)
     if message is None:  # a reference no stored state matches is a warning, not an error

@@ -40,7 +40,9 @@ def test_states_and_transitions_are_marked_by_how_many_part_there() -> None:
     assert marks.nodes["paying"].note == "\u00d72 diverge \u00d71 refused on paid"
     assert (marks.nodes["new"].penwidth or 0) > (marks.nodes["paying"].penwidth or 0)
     edges = {e.id: e for e in d.edges}
-    marked = sorted((edges[eid].source, edges[eid].events, m.note) for eid, m in marks.edges.items())
+    marked = sorted(
+        (edges[eid].source, edges[eid].events, m.note) for eid, m in marks.edges.items()
+    )
     # the targetless transition that raised 'settled', and the one that took it on to shipped
     assert marked == [
         ("new", ("pay",), "\u00d76"),

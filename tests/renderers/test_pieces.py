@@ -105,7 +105,9 @@ def test_the_viewer_pans_zooms_and_opens_a_closed_state_in_a_browser(
             page.mouse.move(500, 450)
             page.mouse.up()
             panned = svg.get_attribute("viewBox")
-            assert panned.split()[:2] != zoomed.split()[:2] and panned.split()[2] == zoomed.split()[2]
+            assert (
+                panned.split()[:2] != zoomed.split()[:2] and panned.split()[2] == zoomed.split()[2]
+            )
             page.keyboard.press("0")
             assert svg.get_attribute("viewBox") == before
             # a closed state opens its own diagram

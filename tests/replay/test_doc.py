@@ -81,7 +81,9 @@ def test_the_bigger_day_example(folder: Path, capsys: pytest.CaptureFixture[str]
     exec(python_blocks()[0], {})
     ((make, made),) = [(a, s) for a, s in commands() if a[0] == "python"]
     assert write_day(make[2:]) == 0 and capsys.readouterr().out == made
-    ((argv, shown),) = [(a, s) for a, s in commands() if a[0] == "statewise" and "sqlite:///orders.db" in a]
+    ((argv, shown),) = [
+        (a, s) for a, s in commands() if a[0] == "statewise" and "sqlite:///orders.db" in a
+    ]
     pipe = argv.index("|")
     lines = int(argv[pipe + 2].lstrip("-"))
     code, out = run(argv[1:pipe])

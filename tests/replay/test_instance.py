@@ -230,7 +230,13 @@ def test_a_candidate_that_cannot_start_an_instance_refuses_it(day: Day, tmp_path
 
 
 def test_a_candidate_that_loops_refuses_instead_of_hanging(day: Day, tmp_path: Path) -> None:
-    loop = variant(tmp_path, ("  review:\n    on:\n", "  review:\n    always: [{target: review, guard: total > 0}]\n    on:\n"))
+    loop = variant(
+        tmp_path,
+        (
+            "  review:\n    on:\n",
+            "  review:\n    always: [{target: review, guard: total > 0}]\n    on:\n",
+        ),
+    )
     results = replay_all(day, loop)
     looped = parted(results, "refused")
     assert looped == {k for k, r in replay_all(day, None).items() if "review" in _visited(day, k)}

@@ -18,11 +18,12 @@ CONTRACT = {
     "Interpreter",
     "Clock", "SystemClock", "ManualClock", "due_time", "open_days_deadline",
     "RuntimeFailure", "EventRefused", "MicrostepLimitExceeded", "ActionFailed", "ContextError",
-    "RuleBroken",
+    "RuleBroken", "StepTimeExceeded",
 }  # fmt: skip
 
 RUNTIME = Path(runtime.__file__).parent
 ALLOWED_PROJECT = (
+    "engine.limits",
     "engine.model",
     "engine.expr",
     "engine.errors",

@@ -158,6 +158,8 @@ def test_call_ids_differ_between_steps_at_the_same_instant() -> None:
         version: 1
         tasks:
           charge: {}
+        events:
+          retry: {data: {attempt: {type: integer, optional: true}}}
         states:
           a:
             on:

@@ -43,7 +43,9 @@ def test_plain_values_are_dicts_and_lists_all_the_way_down() -> None:
         ({}, {"l": (1, 2)}, {"l": (1, 2)}),  # as they are: compared through plain()
     ],
 )
-def test_context_changes(before: dict[str, Any], after: dict[str, Any], changes: dict[str, Any]) -> None:
+def test_context_changes(
+    before: dict[str, Any], after: dict[str, Any], changes: dict[str, Any]
+) -> None:
     assert context_changes(before, after) == changes
 
 

@@ -54,7 +54,12 @@ def test_a_store_with_step_details_records_what_replay_needs() -> None:
     assert start.data == {"total": Decimal("12.50"), "email": "ann@example.com"}
     assert start.changes == {"total": Decimal("12.50"), "email": "ann@example.com", "payments": 0}
     assert start.effects == [{"timer": "after.pending.0", "due": T0 + timedelta(hours=2)}]
-    assert (bump.origin, bump.roles, bump.changes, bump.effects) == ("external", None, {"payments": 1}, [])
+    assert (bump.origin, bump.roles, bump.changes, bump.effects) == (
+        "external",
+        None,
+        {"payments": 1},
+        [],
+    )
     assert (cancel.origin, cancel.roles, cancel.changes) == ("external", ("admin", "clerk"), {})
 
 
@@ -75,7 +80,11 @@ def test_timer_events_are_recorded_as_such() -> None:
     e.clock.advance(timedelta(hours=2))  # type: ignore[attr-defined]
     assert e.tick() == 1
     fired = store.history(order.id)[-1]
-    assert (fired.event, fired.origin, fired.time) == ("after.pending.0", "timer", T0 + timedelta(hours=2))
+    assert (fired.event, fired.origin, fired.time) == (
+        "after.pending.0",
+        "timer",
+        T0 + timedelta(hours=2),
+    )
 
 
 def test_other_stores_keep_origin_and_roles_only() -> None:

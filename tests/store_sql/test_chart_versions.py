@@ -136,7 +136,9 @@ def test_a_meaning_the_store_numbered_runs_as_that_number(
     v1 = load_chart(path)
     Engine(store=any_store, charts=[v1]).start(v1, {})
     changed_text = CHART.replace(">= 10", ">= 20")
-    changed = load_chart(write(tmp_path, changed_text.replace("version: 1", "version: 2"), "b.yaml"))
+    changed = load_chart(
+        write(tmp_path, changed_text.replace("version: 1", "version: 2"), "b.yaml")
+    )
     Engine(store=any_store, charts=[changed])  # registered as version 2 (as deploy would)
     # the file keeps saying `version: 1`, but its meaning is version 2 in this store
     same_file = load_chart(write(tmp_path, changed_text))

@@ -136,7 +136,7 @@ def test_an_instance_its_key_its_children_its_trail(big: tuple[SqlStore, Any]) -
 def test_saves_reach_the_instance_by_its_id(big: tuple[SqlStore, Any]) -> None:
     store, conn = big
     assert store._pg is not None
-    head = ('["s"]', "paid", NOW, "{}", "{}", "{}", False, "active", 9, NOW, ONE, 8)
+    head = ('["s"]', "paid", NOW, "{}", "{}", "{}", "{}", False, "active", 9, NOW, ONE, 8)
     audit = [(ONE, 9, 0, "event", "go", "{}", '["a"]', '["b"]', None, None, None, NOW,
               "external", None, "{}", "[]")]  # fmt: skip
     from engine.store.sql.rows import UnitRows
@@ -144,7 +144,7 @@ def test_saves_reach_the_instance_by_its_id(big: tuple[SqlStore, Any]) -> None:
     rows = UnitRows(audit, [(ONE, "t", NOW)], [(ONE, "u")], [])
     sql, args = store._pg.one(head, rows, None)
     check(conn, sql, args, "uq_statewise_instances_id")
-    units = [(i, '["s"]', "paid", json_time(NOW), "{}", "{}", "{}", False, "active", 8,
+    units = [(i, '["s"]', "paid", json_time(NOW), "{}", "{}", "{}", "{}", False, "active", 8,
               json_time(NOW), None) for i in IDS[:100]]  # fmt: skip
     batch_rows = [UnitRows([(i, 9, 0, "event", "go", "{}", "[]", "[]", None, None, None,
                              json_time(NOW), "timer", None, "{}", "[]")], [], [(i, "waiting#0")],

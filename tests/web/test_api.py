@@ -63,8 +63,12 @@ def test_listing_pages_with_cursor_count_and_ageing(served: Served) -> None:
     _problem(c.get(url + "&after=garbage", headers=h), 400, "bad_request")
     _problem(c.get("/api/v1/charts/nope/instances", headers=h), 404, "not_found")
     _problem(c.get(url.replace("inventory_allocated", "nowhere"), headers=h), 404, "not_found")
-    _problem(c.get(url, headers=served.api("feed")).__class__ and c.get(
-        "/api/v1/charts/yescart.order/instances", headers=served.api("feed")), 403, "forbidden")
+    _problem(
+        c.get(url, headers=served.api("feed")).__class__
+        and c.get("/api/v1/charts/yescart.order/instances", headers=served.api("feed")),
+        403,
+        "forbidden",
+    )
 
 
 def test_instance_by_id_and_by_key_with_actions_for_the_callers_roles(served: Served) -> None:
@@ -96,7 +100,9 @@ def test_sending_a_manual_action_with_both_notes(served: Served) -> None:
     answer = c.post(f"/api/v1/instances/{oid}/events", json=body, headers=h)
     assert answer.status_code == 200, answer.text
     assert answer.json()["status"] == "accepted"
-    assert "order.status.open.placed.waiting.confirming" in answer.json()["to_states"]  # the worker authorizes
+    assert (
+        "order.status.open.placed.waiting.confirming" in answer.json()["to_states"]
+    )  # the worker authorizes
     last = c.get(f"/api/v1/instances/{oid}/history", headers=h).json()
     step = next(e for e in last if e["event"] == "evt.payment.confirmed")
     assert step["actor"] == "token:backoffice"
@@ -217,6 +223,26 @@ def test_a_webhook_with_a_repeated_key_is_applied_once(served: Served, by_key: b
     two = c.post(path, json=wrong, headers=refused_headers)
     assert one.status_code == two.status_code == 422
     assert one.json() == two.json()
+
+
+def test_hostile_input_over_http_is_refused_and_changes_nothing(served: Served) -> None:
+    """The API admits events as the library does (internal names, undeclared or oversized
+    data are refused; issue 8) and a body nested past the JSON parser is a 400, not a 500."""
+    c, h = served.client, served.api()
+    oid = served.shop.waiting[0]
+    before = c.get(f"/api/v1/instances/{oid}/history", headers=h).json()
+    deep = b'{"event": "evt.payment.confirmed", "data": ' + b"[" * 60_000 + b"]" * 60_000 + b"}"
+    _problem(c.post(f"/api/v1/instances/{oid}/events", content=deep,
+                    headers={**h, "content-type": "application/json"}), 400, "bad_request")  # fmt: skip
+    for event in ("after.order.status.open.placed.waiting.0", "done.invoke.authorize_payment"):
+        body = _problem(c.post(f"/api/v1/instances/{oid}/events", json={"event": event},
+                               headers=h), 422, "refused")  # fmt: skip
+        assert any("outside" in r or "no call of it is waiting" in r for r in body["reasons"])
+    body = _problem(c.post(f"/api/v1/instances/{oid}/events",
+                           json={"event": "evt.payment.confirmed", "data": {"x": 1}},
+                           headers=h), 422, "refused")  # fmt: skip
+    assert any("takes no data" in r for r in body["reasons"]), body
+    assert c.get(f"/api/v1/instances/{oid}/history", headers=h).json() == before
 
 
 def test_the_status_figures(served: Served) -> None:

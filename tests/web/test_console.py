@@ -58,9 +58,13 @@ def test_sign_in_is_throttled_per_account_and_per_address(served_sqlite: Served)
         form = c.get("/signin")
         statuses.append(c.post("/signin", data={"csrf": _csrf(form.text), "name": "x",
                                                 "password": "y"}).status_code)  # fmt: skip
-    assert 429 in statuses and "Too many sign-in attempts" in c.post(
-        "/signin", data={"csrf": _csrf(c.get("/signin").text), "name": "x", "password": "y"}
-    ).text
+    assert (
+        429 in statuses
+        and "Too many sign-in attempts"
+        in c.post(
+            "/signin", data={"csrf": _csrf(c.get("/signin").text), "name": "x", "password": "y"}
+        ).text
+    )
 
 
 def test_home_shows_every_chart_with_its_queues(served_sqlite: Served) -> None:
@@ -197,7 +201,9 @@ def test_the_trusted_header_mode(served_sqlite: Served) -> None:
         assert stranger.status_code == 403 and "not a statewise user" in stranger.text
     off = ServeConfig(db=served_sqlite.url, definitions=str(DEFINITIONS), secret="s")
     with TestClient(create_app(off)) as c:  # off by default: the header means nothing
-        assert c.get("/", headers={"X-Remote-User": "ann"}, follow_redirects=False).status_code == 303
+        assert (
+            c.get("/", headers={"X-Remote-User": "ann"}, follow_redirects=False).status_code == 303
+        )
 
 
 def test_errors_are_pages_for_people_and_problems_for_tools(served_sqlite: Served) -> None:

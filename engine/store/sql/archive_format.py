@@ -6,7 +6,7 @@ The same document is stored in ``statewise_archive.record`` and written, one per
     {"format": 1, "id": "...", "chart": "shop.order", "chart_version": 3,
      "business_key": "A-17", "parent": null, "spawn": null,
      "configuration": ["completed"], "state": "completed", "state_since": "2026-...",
-     "context": {...}, "history": {}, "timers": {}, "done": true, "status": "done",
+     "context": {...}, "history": {}, "timers": {}, "calls": {}, "done": true, "status": "done",
      "row_version": 9, "created": "2026-...", "updated": "2026-...",
      "audit": [{"seq": 1, "line": 0, "kind": "start", "event": null, "data": {},
                 "from": [], "to": ["pending"], "actor": null, "note": null,
@@ -42,8 +42,8 @@ def archive_record(
     """The document of one instance: ``row`` in the store's instance columns (then state and
     state_since), ``trail`` its audit rows (seq, line, kind, event, data, from, to, actor,
     note, client_note, time, origin, roles, changes, effects), oldest first."""
-    (iid, chart, version, key, parent, spawn, conf, ctx, hist, tmr, done, status, rv, created,
-     updated, state, since) = row  # fmt: skip
+    (iid, chart, version, key, parent, spawn, conf, ctx, hist, tmr, calls, done, status, rv,
+     created, updated, state, since) = row  # fmt: skip
 
     def t(value: Any) -> str:
         return _dumps(read_time(value).isoformat())
@@ -80,7 +80,7 @@ def archive_record(
         f'"chart_version":{int(version)},"business_key":{_dumps(key)},'
         f'"parent":{_dumps(parent)},"spawn":{_dumps(spawn)},"configuration":{conf},'
         f'"state":{_dumps(state)},"state_since":{t(since)},"context":{ctx},'
-        f'"history":{hist},"timers":{tmr},"done":{_dumps(bool(done))},'
+        f'"history":{hist},"timers":{tmr},"calls":{raw(calls)},"done":{_dumps(bool(done))},'
         f'"status":{_dumps(status)},"row_version":{int(rv)},"created":{t(created)},'
         f'"updated":{t(updated)},"audit":[{",".join(lines)}]}}'
     )

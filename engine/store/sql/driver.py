@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, event, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from engine.store.sql.errors import DatabaseError
@@ -41,15 +41,13 @@ Stmt = tuple[str, Sequence[Any]]
 SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
 
 
-def make_engine(
-    url: str | URL,
-    *,
-    echo: bool = False,
-    sqlite_synchronous: str = "NORMAL",
-    busy_timeout: float = 10.0,
-) -> Engine:
-    """A SQLAlchemy engine for ``url``, its connections set up the way the store needs."""
-    u = make_url(url)
+def check_url(url: str | URL) -> None:
+    """Raise ``ValueError`` for a URL the store cannot use (another database, an in-memory
+    SQLite database, not a URL at all), without connecting."""
+    try:
+        u = make_url(url)
+    except ArgumentError as exc:
+        raise ValueError(f"cannot parse the database URL {url!r}: {exc}") from None
     backend = u.get_backend_name()
     if backend == "sqlite":
         if u.database in (None, "", ":memory:") or u.query.get("mode") == "memory":
@@ -58,6 +56,25 @@ def make_engine(
                 "in-memory database: each thread opens its own connection. "
                 "Use MemoryStore for a store in memory."
             )
+    elif backend != "postgresql":
+        raise ValueError(
+            f"unsupported database {backend!r}: statewise stores instances in SQLite "
+            "(sqlite:///file.db) or PostgreSQL (postgresql+psycopg://user@host/db)"
+        )
+
+
+def make_engine(
+    url: str | URL,
+    *,
+    echo: bool = False,
+    sqlite_synchronous: str = "NORMAL",
+    busy_timeout: float = 10.0,
+) -> Engine:
+    """A SQLAlchemy engine for ``url``, its connections set up the way the store needs."""
+    check_url(url)
+    u = make_url(url)
+    backend = u.get_backend_name()
+    if backend == "sqlite":
         sync = sqlite_synchronous.upper()
         if sync not in SYNCHRONOUS:
             raise ValueError(f"sqlite_synchronous must be one of {', '.join(SYNCHRONOUS)}")
@@ -72,10 +89,7 @@ def make_engine(
         return create_engine(
             u, echo=echo, paramstyle="format", connect_args={"options": "-c timezone=UTC"}
         )
-    raise ValueError(
-        f"unsupported database {backend!r}: statewise stores instances in SQLite "
-        "(sqlite:///file.db) or PostgreSQL (postgresql+psycopg://user@host/db)"
-    )
+    raise AssertionError(backend)  # pragma: no cover - check_url allows no other backend
 
 
 def _sqlite_setup(engine: Engine, synchronous: str, busy_timeout: float) -> None:

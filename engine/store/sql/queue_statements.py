@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Dialect, func, literal_column, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Dialect,
+    and_,
+    func,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.sql import ClauseElement
 
 from engine.store.sql.statements import (
@@ -87,6 +97,36 @@ class QueueStatements:
             "until",
             "owner",
             "now",
+            "limit",
+        )
+        picked_retry = (
+            select(OB.id)
+            .where(
+                or_(
+                    and_(
+                        OB.status == literal_column("'failed'"), OB.next_attempt_at <= param("now")
+                    ),
+                    and_(
+                        OB.status == literal_column("'pending'"),
+                        OB.next_attempt_at <= param("settled"),
+                    ),
+                )
+            )
+            .order_by(OB.next_attempt_at)
+            .limit(param("limit"))
+            .offset(ZERO)
+        )
+        if pg:
+            picked_retry = picked_retry.with_for_update(skip_locked=True)
+        self.claim_retry = sql(
+            update(outbox)
+            .where(OB.id.in_(picked_retry.scalar_subquery()))
+            .values(lease_owner=param("owner"), next_attempt_at=param("until"))
+            .returning(*OUTBOX_COLUMNS, OB.created),
+            "until",
+            "owner",
+            "now",
+            "settled",
             "limit",
         )
         self.dead_letters = sql(

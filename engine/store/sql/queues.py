@@ -195,6 +195,18 @@ class Operations:
         rows.sort(key=lambda r: (self._read_time(r[-1]), r[1], r[2], r[3]))
         return tuple(self._outbox_item(r) for r in rows)
 
+    def claim_retry(
+        self, now: datetime, settled: datetime, limit: int, owner: str, lease: timedelta
+    ) -> tuple[OutboxItem, ...]:
+        """Lease outbox items to retry now (``Engine.retry_effects``): failed ones whose
+        next attempt has come, and pending ones committed before ``settled`` (a younger
+        pending item may be being performed by the process that committed it)."""
+        t = self._time(now)
+        args = (self._time(now + lease), owner, t, self._time(settled), limit)
+        rows = self._claim(self._queue_sql.claim_retry, args)
+        rows.sort(key=lambda r: (self._read_time(r[-1]), r[1], r[2], r[3]))
+        return tuple(self._outbox_item(r) for r in rows)
+
     def _claim(self, sql: str, args: Sequence[Any]) -> list[Any]:
         return list(self._db.statement(sql, args, fetch=True))  # one statement: atomic
 

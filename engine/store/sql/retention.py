@@ -27,6 +27,7 @@ from engine.store.sql.statements import INSTANCE_COLUMNS
 __all__ = ["ArchivePage", "ArchivedSummary", "Retention"]
 
 _IN_COLUMNS = ", ".join(f"i.{c.name}" for c in INSTANCE_COLUMNS)
+_CREATED = [c.name for c in INSTANCE_COLUMNS].index("created")
 _AUDIT_COLUMNS = (
     "instance_id, seq, line, kind, event, data, from_configuration, to_configuration, actor, "
     "note, client_note, time, origin, roles, changes, effects"
@@ -153,7 +154,7 @@ class Retention:
                 record = archive_record(row, trails.get(row[0], []), read)
                 iid, chart, version, key, parent = row[:5]
                 state, finished = row[-2], row[-1]
-                created = row[13]
+                created = row[_CREATED]
                 rows.append(
                     (iid, chart, version, key, parent, state, created, finished, when, record)
                 )

@@ -10,7 +10,7 @@ its JSON.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
@@ -21,12 +21,19 @@ from engine.store.sql.codec import dumps, encode_effect, loads, to_json
 from engine.store.sql.driver import Stmt
 from engine.store.sql.statements import Statements
 
-__all__ = ["EMPTY_JSON", "EMPTY_LIST", "Rows", "UnitRows"]
+__all__ = ["EMPTY_JSON", "EMPTY_LIST", "Rows", "UnitRows", "calls_json"]
 
 EMPTY_JSON = "{}"
 EMPTY_LIST = "[]"
 _new = tuple.__new__
 _SMALL = 4096  # entries per cache of repeated JSON
+
+
+def calls_json(calls: Mapping[str, str] | None) -> str | None:
+    """The ``calls`` column: NULL when unknown (instances stored before revision v0002)."""
+    if calls is None:
+        return None
+    return EMPTY_JSON if not calls else dumps(dict(calls))
 
 
 class UnitRows(NamedTuple):
@@ -92,6 +99,7 @@ class Rows:
             ctx,
             EMPTY_JSON if not snap.history else dumps(to_json(snap.history)),
             EMPTY_JSON if not snap.timers else dumps(to_json(snap.timers)),
+            calls_json(snap.calls),
             snap.done,
             record.status,
             record.row_version,
@@ -172,7 +180,9 @@ class Rows:
     # -- rows -> records ------------------------------------------------------------------
     def record(self, row: Sequence[Any]) -> InstanceRecord:
         """An instance row (``INSTANCE_COLUMNS``) as a record; cached when unchanged."""
-        iid, chart, cv, key, parent, spawn, conf, ctx, hist, tmr, done, status, rv, c, u = row
+        iid, chart, cv, key, parent, spawn, conf, ctx, hist, tmr, calls, done, status, rv, c, u = (
+            row
+        )
         entry = self.cache.get(iid)
         if entry is not None:
             old = entry[0]
@@ -187,6 +197,7 @@ class Rows:
             EMPTY if hist == EMPTY_JSON else loads(hist),
             EMPTY if tmr == EMPTY_JSON else loads(tmr),
             bool(done),
+            None if calls is None else EMPTY if calls == EMPTY_JSON else loads(calls),
         )
         read = self.read_time
         record: InstanceRecord = _new(

@@ -29,7 +29,7 @@ from engine.store.records import NO_CHANGES, Changes, InstanceRecord, InstanceSt
 from engine.store.sql.codec import dumps, to_json
 from engine.store.sql.driver import Driver, Stmt
 from engine.store.sql.errors import DatabaseError
-from engine.store.sql.rows import EMPTY_JSON, Rows, UnitRows
+from engine.store.sql.rows import EMPTY_JSON, Rows, UnitRows, calls_json
 from engine.store.sql.statements import Statements
 from engine.store.sql.units import PgUnits, json_time
 
@@ -66,10 +66,11 @@ class Saving:
     ) -> InstanceRecord:
         rows = self._rows
         entry = rows.cache.get(instance_id)
-        conf, ctx, history, timers = self._parts(snapshot, entry)
+        conf, ctx, history, timers, calls = self._parts(snapshot, entry)
         when = self._time(time)
         version = expected_version + 1
-        head = (conf[0], conf[1], when, ctx, history, timers, snapshot.done, status, version, when)
+        head = (conf[0], conf[1], when, ctx, history, timers, calls, snapshot.done, status,
+                version, when)  # fmt: skip
         db = self._db
         riders = self._ride()  # statements that must commit with this save (or not at all)
         try:
@@ -104,8 +105,9 @@ class Saving:
 
     def _parts(
         self, snapshot: Snapshot, entry: tuple[InstanceRecord, str] | None
-    ) -> tuple[tuple[str, str], str, str, str]:
-        """The configuration (JSON, leaf states), context, history and timers as text."""
+    ) -> tuple[tuple[str, str], str, str, str, str | None]:
+        """The configuration (JSON, leaf states), context, history, timers and task calls
+        as text."""
         context = snapshot.context
         if entry is not None and entry[0][1].context is context:
             ctx = entry[1]  # the very context last seen: its JSON is known
@@ -117,6 +119,7 @@ class Saving:
             ctx,
             EMPTY_JSON if not history else dumps(to_json(history)),
             EMPTY_JSON if not timers else dumps(to_json(timers)),
+            calls_json(snapshot.calls),
         )
 
     def _save_sqlite(
@@ -220,10 +223,10 @@ class Saving:
         batch = []
         for u in units:
             entry = rows.cache.get(u.instance_id)
-            conf, ctx, history, timers = self._parts(u.snapshot, entry)
+            conf, ctx, history, timers, calls = self._parts(u.snapshot, entry)
             when = self._time(u.time)
-            head = (conf[0], conf[1], when, ctx, history, timers, u.snapshot.done, u.status,
-                    u.expected_version + 1, when)  # fmt: skip
+            head = (conf[0], conf[1], when, ctx, history, timers, calls, u.snapshot.done,
+                    u.status, u.expected_version + 1, when)  # fmt: skip
             batch.append(
                 self._sqlite_unit(
                     head, u.instance_id, u.expected_version, u.changes, u.chart_version, entry
@@ -270,7 +273,7 @@ class Saving:
         prepared = []
         for u in units:
             entry = rows.cache.get(u.instance_id)
-            conf, ctx, history, timers = self._parts(u.snapshot, entry)
+            conf, ctx, history, timers, calls = self._parts(u.snapshot, entry)
             when = json_time(u.time)
             heads.append(
                 (
@@ -281,6 +284,7 @@ class Saving:
                     ctx,
                     history,
                     timers,
+                    calls,
                     u.snapshot.done,
                     u.status,
                     u.expected_version,

@@ -55,6 +55,7 @@ INSTANCE_COLUMNS = (
     IN.context,
     IN.history,
     IN.timers,
+    IN.calls,
     IN.done,
     IN.status,
     IN.row_version,
@@ -111,6 +112,7 @@ def _instance_values() -> dict[str, Any]:
         "context": param("context"),
         "history": param("history"),
         "timers": param("timers"),
+        "calls": param("calls"),
         "done": param("done"),
         "status": param("status"),
         "row_version": param("row_version"),
@@ -148,6 +150,7 @@ class Statements:
             "context",
             "history",
             "timers",
+            "calls",
             "done",
             "status",
             "row_version",
@@ -179,7 +182,7 @@ class Statements:
         )
         names = _names(
             "id chart chart_version business_key parent spawn configuration state state_since "
-            "context history timers done status row_version created updated"
+            "context history timers calls done status row_version created updated"
         )
         self.insert_instance = sql(insert(instances).values({n: param(n) for n in names}), *names)
         ensure = (postgresql.insert if pg else sqlite.insert)(chart_versions).values(

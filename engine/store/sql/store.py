@@ -132,6 +132,12 @@ class SqlStore(Saving, Retention, Figures, Operations, ConsoleQueries, Trails, C
         """Close every connection the store opened."""
         self._db.close()
 
+    def check_writable(self) -> None:
+        """Raise ``DatabaseError`` unless this store can write (a read-only file, replica or
+        transaction fails here, before any work is claimed): a write that changes nothing."""
+        probe = f"UPDATE {schema.VERSION_TABLE} SET version_num = version_num"
+        self._db.transaction([(probe, ())])
+
     def __enter__(self) -> SqlStore:
         return self
 

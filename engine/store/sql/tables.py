@@ -94,6 +94,9 @@ instances = Table(
     Column("context", Text, nullable=False),
     Column("history", Text, nullable=False),
     Column("timers", Text, nullable=False),
+    # task calls waiting for their outcome, {call id: task}; NULL: stored before revision
+    # v0002 (unknown, any outcome accepted)
+    Column("calls", Text, nullable=True),
     Column("done", Boolean, nullable=False),
     Column("status", String, nullable=False),
     Column("row_version", Integer, nullable=False),

@@ -47,6 +47,7 @@ _SET = (
     "context",
     "history",
     "timers",
+    "calls",
     "done",
     "status",
     "row_version",
@@ -94,6 +95,7 @@ _UNIT = [
     "context",
     "history",
     "timers",
+    "calls",
     "done",
     "status",
     "expected",
@@ -132,8 +134,8 @@ class PgUnits:
     ) -> tuple[str, list[Any]]:
         """The statement and parameters of one unit.
 
-        ``update``: configuration, state, since, context, history, timers, done, status,
-        new row version, updated, id, expected row version.
+        ``update``: configuration, state, since, context, history, timers, calls, done,
+        status, new row version, updated, id, expected row version.
         """
         a, ts, tc, o = rows
         move = chart_version is not None
@@ -143,8 +145,8 @@ class PgUnits:
             sql = self._one(*shape)
             if len(self._shapes) < _MAX_SHAPES:
                 self._shapes[shape] = sql
-        conf, state, since, *rest = update[:10]
-        iid, expected = update[10], update[11]
+        conf, state, since, *rest = update[:-2]
+        iid, expected = update[-2], update[-1]
         args: list[Any] = [conf, state, state, since, *rest]
         if move:
             args.append(chart_version)
@@ -210,6 +212,7 @@ class PgUnits:
             "context",
             "history",
             "timers",
+            "calls",
             "done",
             "status",
             "row_version",
@@ -224,6 +227,7 @@ class PgUnits:
             "context = v.context",
             "history = v.history",
             "timers = v.timers",
+            "calls = v.calls",
             "done = v.done",
             "status = v.status",
             "row_version = v.expected + 1",

@@ -8,7 +8,7 @@ the indexes are built with ``CREATE INDEX CONCURRENTLY`` (no lock on writes whil
 build); the new table and indexes are unknown to older code, which keeps working.
 
 Revision ID: v0005_scale
-Revises: v0004_versions
+Revises: v0007_task_calls
 Create Date: 2026-12-05
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "v0005_scale"
-down_revision: str | None = "v0004_versions"
+down_revision: str | None = "v0007_task_calls"
 branch_labels: str | None = None
 depends_on: str | None = None
 
