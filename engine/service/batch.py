@@ -32,6 +32,7 @@ from engine.service.ops import (
     fire_timer,
     is_infrastructure,
 )
+from engine.service.planning import plan_fire, plan_step
 from engine.store.ports import ConcurrentUpdate, StoreError
 from engine.store.records import InstanceRecord, OutboxItem, SaveUnit
 
@@ -114,7 +115,7 @@ def fire_timers(
         taken.add(due.instance_id)
         try:
             loaded = core.registry.get(record.chart, record.version)
-            step, unit = core.plan_fire(record, loaded, due)
+            step, unit = plan_fire(core, record, loaded, due)
         except StatewiseError as exc:  # the step failed: nothing saved, the timer stays
             _timer_failed(count, due, exc)
             continue
@@ -223,7 +224,7 @@ def send_events(
             continue
         try:
             loaded = core.registry.get(record.chart, record.version)
-            planned = core.plan(record, loaded, ev, who)
+            planned = plan_step(core, record, loaded, ev, who)
         except EventRefused as refused:
             reasons = tuple(b.message for b in refused.blockers) or (str(refused),)
             results[iid] = EventResult(iid, "refused", reasons=reasons)

@@ -14,7 +14,6 @@ import os
 import socket
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -42,8 +41,6 @@ from engine.store.records import (
     DueTimer,
     InstanceRecord,
     OutboxItem,
-    SaveUnit,
-    TimerChange,
 )
 
 __all__ = ["Core", "StepListener", "check_audit_text"]
@@ -188,30 +185,6 @@ class Core:
             self.committed(record, new, changes, step)
         return new
 
-    def plan(
-        self,
-        record: InstanceRecord,
-        loaded: LoadedChart,
-        event: Event,
-        who: AuditInfo,
-        now: datetime | None = None,
-    ) -> tuple[MacroStep, SaveUnit] | None:
-        """:meth:`apply` without the save: the step and the unit of work that commits it
-        (saved by the caller, e.g. with others in one transaction, then handed to
-        :meth:`committed`). None when the event is ignored on purpose (nothing to save)."""
-        if who is not SYSTEM:
-            check_audit_text(who.actor, who.note, who.client_note, limit=self.limits.note)
-        when = self._now() if now is None else now
-        step = loaded.interpreter.step(record.snapshot, event, when, instance=record.info)
-        if not step.microsteps and not step.effects:
-            return None
-        iid, version = record.info.id, record.row_version
-        changes = unit_of_work(
-            iid, version + 1, step, when, loaded.leaves, who, self.audit, self.details
-        )
-        status = DONE if step.after.done else ACTIVE
-        return step, SaveUnit(iid, step.after, status, version, when, changes)
-
     def committed(
         self, record: InstanceRecord, new: InstanceRecord, changes: Changes, step: MacroStep
     ) -> None:
@@ -255,7 +228,9 @@ class Core:
         """Fire one due timer as its own unit of work; False when it no longer applies."""
         record = self.store.load(due.instance_id)
         loaded = self.registry.get(record.chart, record.version)
-        step, unit = self.plan_fire(record, loaded, due)
+        from engine.service.planning import plan_fire  # it builds on this module
+
+        step, unit = plan_fire(self, record, loaded, due)
         new = self.store.save(
             unit.instance_id,
             unit.snapshot,
@@ -268,40 +243,6 @@ class Core:
             return False
         self.committed(record, new, unit.changes, step)
         return True
-
-    def plan_fire(
-        self, record: InstanceRecord, loaded: LoadedChart, due: DueTimer
-    ) -> tuple[MacroStep | None, SaveUnit]:
-        """The unit of work that fires ``due`` (a timer of ``record``) at its due time.
-
-        The step is None when the timer no longer applies (the index was behind the
-        snapshot, or the instance refused or ignored the event): the unit then only brings
-        the index in line. A fired timer never stays pending: when the step left it in the
-        snapshot (it did not leave the timer's state), the same unit removes it.
-        """
-        timer = record.snapshot.timers.get(due.timer_id)
-        if timer is None or timer.due != due.due:  # the index is behind the snapshot: resync
-            return None, _consume(
-                record, TimerChange(due.timer_id, None if timer is None else timer.due)
-            )
-        event = Event(timer.event, timer.data, origin="timer")
-        try:
-            planned = self.plan(record, loaded, event, SYSTEM, now=due.due)
-        except EventRefused as exc:
-            log.info("timer %s of %s refused: %s", timer.event, record.id, exc)
-            return None, _consume(record, TimerChange(due.timer_id, None))
-        if planned is None:  # ignored: nothing happened but the timer is spent
-            return None, _consume(record, TimerChange(due.timer_id, None))
-        step, unit = planned
-        after = unit.snapshot
-        if after.timers.get(due.timer_id) == timer:  # fired timers never stay pending
-            timers = {k: v for k, v in after.timers.items() if k != due.timer_id}
-            changes = unit.changes
-            cancel = (*changes.timers, TimerChange(due.timer_id, None))
-            unit = unit._replace(
-                snapshot=replace(after, timers=timers), changes=changes._replace(timers=cancel)
-            )
-        return step, unit
 
     def fire_due(self, when: datetime) -> tuple[int, list[Exception], str | None]:
         """Fire every timer due at ``when`` (``Engine.tick``): how many fired, the failures,
@@ -444,19 +385,3 @@ class Core:
                 f"done.spawn.{order.effect.spawn_id}", {"count": len(children)}, origin="platform"
             )
             self.batch.append(Delivery(order.parent, event))
-
-
-def _consume(record: InstanceRecord, change: TimerChange) -> SaveUnit:
-    """A unit that only changes one timer (the snapshot's and the index's) of ``record``."""
-    snapshot = record.snapshot
-    if change.due is None and change.timer_id in snapshot.timers:
-        timers = {k: v for k, v in snapshot.timers.items() if k != change.timer_id}
-        snapshot = replace(snapshot, timers=timers)
-    return SaveUnit(
-        record.id,
-        snapshot,
-        record.status,
-        record.row_version,
-        record.updated,
-        Changes(timers=(change,)),
-    )
