@@ -46,6 +46,9 @@ COMMANDS = (
     "replay",
     "deploy",
     "versions",
+    "purge",
+    "archive",
+    "status",
 )
 
 
