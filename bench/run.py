@@ -28,6 +28,7 @@ SECTIONS: dict[str, tuple[str, Callable[[object], object]]] = {
     "hostile": ("bench.bench_hostile", lambda main: main([])),  # type: ignore[operator]
     "serve": ("bench.bench_serve", lambda main: main([])),  # type: ignore[operator]
     "replay": ("bench.bench_replay", lambda main: main([])),  # type: ignore[operator]
+    "scale": ("bench.bench_scale", lambda main: main([])),  # type: ignore[operator]
     "demo": ("bench.bench_demo", lambda main: main([])),  # type: ignore[operator]
 }
 

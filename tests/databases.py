@@ -27,6 +27,7 @@ TABLES = (
     "statewise_web_tokens",
     "statewise_web_users",
     "statewise_web_secrets",
+    "statewise_archive",
     "statewise_outbox",
     "statewise_timers",
     "statewise_audit",

@@ -48,6 +48,9 @@ COMMANDS = (
     "versions",
     "flows",
     "reference",
+    "purge",
+    "archive",
+    "status",
 )
 
 

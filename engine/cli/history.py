@@ -23,7 +23,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "history",
         help="an instance's audit trail",
         description="Every step, note and forced change of instance ID (or the instance of "
-        "--chart with --key), oldest first. "
+        "--chart with --key), oldest first; an archived instance's from the archive. "
         "--json prints records that 'statewise render --history FILE' reads.",
     )
     add_instance(p)
@@ -37,10 +37,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from engine.ops.history import audit_entry
+    from engine.ops.history import audit_entry, instance_history
 
     with opened(args) as store:
-        records = store.history(instance_of(args, store).id)
+        if args.id is not None and args.chart is None and args.key is None:
+            records = instance_history(store, args.id)  # live or archived
+        else:
+            records = store.history(instance_of(args, store).id)
     if args.json:
         print_json([audit_entry(r) for r in records])
         return EXIT_OK

@@ -61,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from engine.cli.progress import Progress
     from engine.cli.render import load_chart_reporting
     from engine.ops.migration import Migration, migrate
 
@@ -81,14 +82,19 @@ def _run(args: argparse.Namespace) -> int:
             f"--definitions has no chart {args.chart!r} version {args.from_version}", EXIT_USAGE
         )
     migration = Migration(found[0], target, mapping)
+    progress = Progress("planned" if args.dry_run else "migrated")
     with opened(args) as store:
-        moves = migrate(
-            store,
-            migration,
-            dry_run=args.dry_run,
-            actor=args.actor,
-            now=datetime.now(UTC),
-        )
+        try:
+            moves = migrate(
+                store,
+                migration,
+                dry_run=args.dry_run,
+                actor=args.actor,
+                now=datetime.now(UTC),
+                progress=progress,
+            )
+        finally:
+            progress.close()
     return _report(args, moves, target.version)
 
 

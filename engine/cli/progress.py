@@ -1,5 +1,11 @@
-"""Progress of long commands on standard error: a bar on a terminal, otherwise a plain
-line every few seconds (CI logs stay short), and nothing for work done within them."""
+"""Progress of long commands on standard error: a bar on a terminal, otherwise a plain line
+every few seconds (CI logs stay short), and nothing for work done within them.
+
+``Progress("archived")`` is a ``progress(done, total)`` callable for the operations layer;
+``total`` may be None when it is not known in advance (then only the count is shown). In a
+log, once lines were printed, the last one (``done == total``) is printed too, so the log
+shows the work finished.
+"""
 
 from __future__ import annotations
 
@@ -22,19 +28,29 @@ class Progress:
         self.every, self.width = every, width
         self._last = time.monotonic()
         self._drawn = False
+        self._lines = False
 
-    def __call__(self, done: int, total: int) -> None:
+    def __call__(self, done: int, total: int | None) -> None:
+        count = f"{done}" if total is None else f"{done}/{total}"
         if self.tty:
-            filled = self.width * done // total if total else self.width
-            bar = "#" * filled + "." * (self.width - filled)
-            self.stream.write(f"\r[{bar}] {done}/{total} {self.what}")
+            bar = ""
+            if total is not None:
+                filled = self.width * min(done, total) // total if total else self.width
+                bar = f"[{'#' * filled}{'.' * (self.width - filled)}] "
+            self.stream.write(f"\r{bar}{count} {self.what}")
             self._drawn = True
-        elif time.monotonic() - self._last >= self.every:
-            self._last = time.monotonic()
-            self.stream.write(f"{done}/{total} {self.what}\n")
+        else:
+            now = time.monotonic()
+            finished = total is not None and done >= total
+            if now - self._last < self.every and not (finished and self._lines):
+                return
+            self._last = now
+            self.stream.write(f"{count} {self.what}\n")
+            self._lines = True
         self.stream.flush()
 
     def close(self) -> None:
         if self._drawn:
             self.stream.write("\n")
             self.stream.flush()
+            self._drawn = False

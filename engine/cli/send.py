@@ -145,8 +145,10 @@ def _bulk(
 
     total = len(chosen)
     progress = Progress(f"{event} sent")  # a bar on a terminal, plain lines in logs
-    outcome = send_many(engine, chosen, event, data, sender=_sender(args), progress=progress)
-    progress.close()
+    try:
+        outcome = send_many(engine, chosen, event, data, sender=_sender(args), progress=progress)
+    finally:
+        progress.close()
     accepted = [r.id for r in outcome.of("accepted")]
     refused = [{"id": r.id, "reason": "; ".join(r.reasons)} for r in outcome.of("refused")]
     failed = [{"id": r.id, "error": "; ".join(r.reasons)} for r in outcome.of("failed")]

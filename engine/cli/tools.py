@@ -28,6 +28,7 @@ __all__ = [
     "add_db",
     "add_definitions",
     "add_instance",
+    "age",
     "charts_for",
     "duration",
     "instance_of",
@@ -170,6 +171,27 @@ def duration(delta: timedelta) -> str:
     if minutes:
         return f"{minutes}m {seconds:02d}s"
     return f"{seconds}s"
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_MOST_AGE = 100 * 366 * 86400
+
+
+def age(text: str) -> timedelta:
+    """An age on the command line: a number and a unit, ``90s``, ``15m``, ``12h``, ``30d``,
+    ``2w`` (an ``argparse`` type: a bad value is a usage error naming the forms)."""
+    number, unit = text[:-1].strip(), text[-1:].lower()
+    try:
+        value = float(number)
+    except ValueError:
+        value = -1.0
+    if unit not in _UNITS or not value >= 0 or value != value:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an age; write a number and a unit: 90s, 15m, 12h, 30d, 2w"
+        )
+    if value * _UNITS[unit] > _MOST_AGE:
+        raise argparse.ArgumentTypeError(f"{text} is out of range; at most 100 years")
+    return timedelta(seconds=value * _UNITS[unit])
 
 
 def print_json(value: Any) -> None:

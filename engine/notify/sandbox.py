@@ -195,8 +195,8 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 
 @lru_cache(maxsize=1024)
 def _compiled(env: BoundedSandbox, source: str) -> Template:
-    """A template's text compiled once: compiling costs about a thousand renderings, and a
-    chart renders the same few templates for every instance."""
+    """A template's text compiled once: compiling costs about twenty renders, and a worker
+    renders the same few templates all day (the bounds apply when rendering, not here)."""
     return env.from_string(source)
 
 

@@ -5,10 +5,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from engine.ops.errors import OpsError
+
 if TYPE_CHECKING:
+    from engine.store.ports import InstanceStore
     from engine.store.records import AuditRecord
 
-__all__ = ["audit_entry", "path_records"]
+__all__ = ["audit_entry", "instance_history", "path_records"]
+
+
+def instance_history(store: InstanceStore, instance_id: str) -> tuple[AuditRecord, ...]:
+    """The audit trail of an instance, live or archived (a SQL store reads the archive)."""
+    from engine.store.ports import InstanceNotFound
+
+    try:
+        return store.history(instance_id)
+    except InstanceNotFound:
+        raise OpsError(f"no instance with id {instance_id!r}", "not_found") from None
 
 
 def audit_entry(r: AuditRecord) -> dict[str, Any]:

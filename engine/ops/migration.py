@@ -21,7 +21,7 @@ stranded instances are reported and left alone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -34,10 +34,10 @@ from engine.runtime import Interpreter, Snapshot
 from engine.service.ops import entered_configuration
 
 if TYPE_CHECKING:
-    from engine.store.records import InstanceRecord
+    from engine.store.records import InstanceRecord, SaveUnit
     from engine.store.sql import SqlStore
 
-__all__ = ["Migration", "Move", "migrate", "move_instance"]
+__all__ = ["Migration", "Move", "migrate", "move_unit"]
 
 
 @dataclass(slots=True)
@@ -183,18 +183,12 @@ class Migration:
         return Snapshot(config, context, history, timers, done, before.calls)
 
 
-def move_instance(
-    store: SqlStore,
-    record: InstanceRecord,
-    migration: Migration,
-    move: Move,
-    *,
-    actor: str,
-    now: datetime,
-) -> None:
-    """Save ``move`` (planned for ``record``) in one transaction, audited."""
+def move_unit(
+    record: InstanceRecord, migration: Migration, move: Move, *, actor: str, now: datetime
+) -> SaveUnit:
+    """The unit of work that saves ``move`` (planned for ``record``), audited."""
     from engine.service.commit import timer_changes
-    from engine.store.records import ACTIVE, DONE, AuditRecord, Changes
+    from engine.store.records import ACTIVE, DONE, AuditRecord, Changes, SaveUnit
 
     after = move.snapshot
     assert after is not None and move.problem is None
@@ -213,15 +207,9 @@ def move_instance(
         now,
         "forced",
     )
-    store.move_instance(
-        record.id,
-        after,
-        chart_version=new,
-        status=DONE if after.done else ACTIVE,
-        expected_version=version,
-        time=now,
-        changes=Changes(audit=(line,), timers=timer_changes(record.snapshot, after)),
-    )
+    changes = Changes(audit=(line,), timers=timer_changes(record.snapshot, after))
+    status = DONE if after.done else ACTIVE
+    return SaveUnit(record.id, after, status, version, now, changes, new)
 
 
 def migrate(
@@ -231,11 +219,15 @@ def migrate(
     dry_run: bool,
     actor: str,
     now: datetime,
+    progress: Callable[[int, int], None] | None = None,
+    batch_size: int = 500,
 ) -> list[Move]:
     """Plan (and unless ``dry_run``, save) the move of every active instance on the old
-    version, each in its own transaction. The new version is registered first (with its
-    meaning and files). Returns every planned move; a move whose
-    ``problem`` is set was not made (stranded, or changed meanwhile).
+    version. The new version is registered first (with its meaning and files). Each move is
+    its own unit of work, ``batch_size`` of them committed together (one transaction; a move
+    that fails, e.g. because the instance changed meanwhile, fails alone); ``progress(done,
+    total)`` after each batch. Returns every planned move; a move whose ``problem`` is set
+    was not made (stranded, or changed meanwhile).
     """
     from engine.ops.select import Selection
 
@@ -244,16 +236,23 @@ def migrate(
         from engine.service.versions import record_version
 
         record_version(store, new)
+    ids = [s.id for s in Selection(store, old.id, [], status="active") if s.version == old.version]
     moves: list[Move] = []
-    for summary in Selection(store, old.id, []):
-        if summary.version != old.version or summary.status != "active":
-            continue
-        record = store.load(summary.id)
-        move = migration.plan(record, now)
-        if move.problem is None and not dry_run:
-            try:
-                move_instance(store, record, migration, move, actor=actor, now=now)
-            except StatewiseError as exc:  # changed meanwhile: left for another run
-                move.problem = f"not moved: {exc}"
-        moves.append(move)
+    for start in range(0, len(ids), batch_size):
+        records = store.load_many(ids[start : start + batch_size])
+        planned: list[tuple[Move, SaveUnit]] = []
+        for iid in ids[start : start + batch_size]:
+            record = records.get(iid)
+            if record is None or record.version != old.version or record.status != "active":
+                continue  # gone or moved meanwhile
+            move = migration.plan(record, now)
+            moves.append(move)
+            if move.problem is None and not dry_run:
+                planned.append((move, move_unit(record, migration, move, actor=actor, now=now)))
+        saved = store.save_many([unit for _, unit in planned])
+        for (move, _), outcome in zip(planned, saved, strict=True):
+            if isinstance(outcome, StatewiseError):  # changed meanwhile: left for another run
+                move.problem = f"not moved: {outcome}"
+        if progress is not None:
+            progress(min(start + batch_size, len(ids)), len(ids))
     return moves

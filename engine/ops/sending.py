@@ -133,12 +133,51 @@ def send_many(
     *,
     sender: Sender | None = None,
     progress: Callable[[int, int], None] | None = None,
+    batch_size: int = 500,
 ) -> BulkResult:
-    """``send_one`` for each instance; ``progress(done, total)`` after each."""
+    """Send ``event`` to every instance of ``instance_ids``; a result per instance, in order.
+
+    Each instance's step is its own unit of work (all or nothing; a refusal or a failure is
+    that instance's result and does not stop the others), and ``batch_size`` of them are
+    committed together in one transaction (one commit for many steps: see
+    :mod:`engine.service.batch`); ``batch_size=1`` commits each on its own.
+    ``progress(done, total)`` is called after each batch. An instance named twice gets the
+    event twice, one after the other.
+    """
+    from engine.service.batch import send_events
+
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    who = sender or Sender()
     ids: Sequence[str] = list(instance_ids)
     out = BulkResult()
-    for n, iid in enumerate(ids, 1):
-        out.results.append(send_one(engine, iid, event, data, sender=sender))
+    total, n = len(ids), 0
+    while n < total:
+        chunk: list[str] = []
+        seen: set[str] = set()
+        while (
+            n + len(chunk) < total and len(chunk) < batch_size and ids[n + len(chunk)] not in seen
+        ):
+            seen.add(ids[n + len(chunk)])
+            chunk.append(ids[n + len(chunk)])
+        if batch_size == 1:
+            out.results.append(send_one(engine, chunk[0], event, data, sender=who))
+        else:
+            for r in send_events(
+                engine,
+                chunk,
+                event,
+                data,
+                actor=who.actor,
+                note=who.note,
+                roles=who.roles,
+                perform=not who.deferred,
+                client_note=who.client_note,
+            ):
+                out.results.append(
+                    SendResult(r.id, event, r.status, r.before, r.after, r.reasons, r.transient)
+                )
+        n += len(chunk)
         if progress is not None:
-            progress(n, len(ids))
+            progress(n, total)
     return out

@@ -14,7 +14,6 @@ import os
 import socket
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -42,7 +41,6 @@ from engine.store.records import (
     DueTimer,
     InstanceRecord,
     OutboxItem,
-    TimerChange,
 )
 
 __all__ = ["Core", "StepListener", "check_audit_text"]
@@ -183,15 +181,23 @@ class Core:
         new = self.store.save(
             iid, after, status=status, expected_version=version, time=when, changes=changes
         )
+        if (changes is not NO_CHANGES and changes.outbox) or status is DONE or self.listeners:
+            self.committed(record, new, changes, step)
+        return new
+
+    def committed(
+        self, record: InstanceRecord, new: InstanceRecord, changes: Changes, step: MacroStep
+    ) -> None:
+        """What follows the commit of ``step`` (``record`` before it, ``new`` after): its
+        outbox items and a parent's ``done.spawn`` are queued, listeners are told."""
         if changes is not NO_CHANGES and changes.outbox:
             self.batch.extend(changes.outbox)
-        if status is DONE and record.status is not DONE and record.spawn is not None:
+        if new.status is DONE and record.status is not DONE and record.spawn is not None:
             done = spawn_done(self.store, new)
             if done is not None:
                 self.batch.append(done)
         if self.listeners:
-            self._notify(instance, step)
-        return new
+            self._notify(record.info, step)
 
     def note(
         self, record: InstanceRecord, loaded: LoadedChart, text: str, actor: str | None
@@ -222,19 +228,20 @@ class Core:
         """Fire one due timer as its own unit of work; False when it no longer applies."""
         record = self.store.load(due.instance_id)
         loaded = self.registry.get(record.chart, record.version)
-        timer = record.snapshot.timers.get(due.timer_id)
-        if timer is None or timer.due != due.due:  # the index is behind the snapshot: resync
-            self._consume(record, TimerChange(due.timer_id, None if timer is None else timer.due))
+        from engine.service.planning import plan_fire  # it builds on this module
+
+        step, unit = plan_fire(self, record, loaded, due)
+        new = self.store.save(
+            unit.instance_id,
+            unit.snapshot,
+            status=unit.status,
+            expected_version=unit.expected_version,
+            time=unit.time,
+            changes=unit.changes,
+        )
+        if step is None:
             return False
-        event = Event(timer.event, timer.data, origin="timer")
-        try:
-            new = self.apply(record, loaded, event, SYSTEM, now=due.due)
-        except EventRefused as exc:
-            log.info("timer %s of %s refused: %s", timer.event, record.id, exc)
-            self._consume(record, TimerChange(due.timer_id, None))
-            return False
-        if due.timer_id in new.snapshot.timers and new.snapshot.timers[due.timer_id] == timer:
-            self._consume(new, TimerChange(due.timer_id, None))  # fired timers never stay pending
+        self.committed(record, new, unit.changes, step)
         return True
 
     def fire_due(self, when: datetime) -> tuple[int, list[Exception], str | None]:
@@ -262,20 +269,6 @@ class Core:
                     failures += errors
                     failed_at = failed_at or entry.instance_id
         return fired, failures, failed_at
-
-    def _consume(self, record: InstanceRecord, change: TimerChange) -> None:
-        snapshot = record.snapshot
-        if change.due is None and change.timer_id in snapshot.timers:
-            timers = {k: v for k, v in snapshot.timers.items() if k != change.timer_id}
-            snapshot = replace(snapshot, timers=timers)
-        self.store.save(
-            record.id,
-            snapshot,
-            status=record.status,
-            expected_version=record.row_version,
-            time=record.updated,
-            changes=Changes(timers=(change,)),
-        )
 
     # -- retrying effects -------------------------------------------------------------
     def claim_for_retry(self, limit: int) -> tuple[OutboxItem, ...]:

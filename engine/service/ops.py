@@ -53,6 +53,8 @@ __all__ = [
     "DEFAULT_POLICY",
     "Outcome",
     "RetryPolicy",
+    "attempt",
+    "drain",
     "entered_configuration",
     "fire_timer",
     "force_state",
@@ -154,16 +156,23 @@ def perform_outbox_item(
     last allowed attempt failed: a dead letter). Database trouble raises (the item's lease
     runs out and another attempt follows).
     """
-    outcome = _attempt(engine, item, policy)
+    outcome = attempt(engine, item, policy)
     drain(engine, policy, perform=True)
     return outcome
 
 
-def _attempt(engine: Engine, item: OutboxItem, policy: RetryPolicy) -> Outcome:
-    core = engine._core
-    store = engine.store
+def attempt(
+    engine: Engine,
+    item: OutboxItem,
+    policy: RetryPolicy = DEFAULT_POLICY,
+    record: InstanceRecord | None = None,
+    done: list[str] | None = None,
+) -> Outcome:
+    """:func:`perform_outbox_item` without the follow-up work. ``record``: the instance, if
+    loaded already; ``done``: collects performed ids (the caller marks them done at once)."""
+    core, store = engine._core, engine.store
     try:
-        record = store.load(item.instance_id)
+        record = record or store.load(item.instance_id)
         loaded = core.registry.get(record.chart, record.version)
         follow = core.runner.perform(item, record, loaded.chart)
         rest = core.apply_outcomes(follow)  # a task's outcome is saved before the call is done
@@ -171,7 +180,10 @@ def _attempt(engine: Engine, item: OutboxItem, policy: RetryPolicy) -> Outcome:
         if is_infrastructure(exc):
             raise
         return _failed(engine, item, exc, policy)
-    store.outbox_done(item.id)
+    if done is None:
+        store.outbox_done(item.id)
+    else:
+        done.append(item.id)
     core.batch.extend(rest)
     return "done"
 
@@ -212,7 +224,7 @@ def drain(engine: Engine, policy: RetryPolicy = DEFAULT_POLICY, *, perform: bool
         work = queue.popleft()
         try:
             if isinstance(work, OutboxItem):
-                if perform and _attempt(engine, work, policy) != "done":
+                if perform and attempt(engine, work, policy) != "done":
                     failed += 1
             elif isinstance(work, Delivery):
                 _deliver(core, work)

@@ -19,7 +19,8 @@ from __future__ import annotations
 import heapq
 import itertools
 from array import array
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,8 @@ from engine.store.ports import (
     ConcurrentUpdate,
     DuplicateKey,
     InstanceNotFound,
+    StoreError,
+    check_distinct,
 )
 from engine.store.records import (
     ACTIVE,
@@ -40,6 +43,7 @@ from engine.store.records import (
     InstanceRecord,
     InstanceStatus,
     OutboxItem,
+    SaveUnit,
     TimerChange,
 )
 
@@ -326,6 +330,34 @@ class MemoryStore:
                 self._apply(instance_id, changes)
         return new
 
+    def save_many(self, units: Sequence[SaveUnit]) -> list[InstanceRecord | StoreError]:
+        check_distinct(units)
+        out: list[InstanceRecord | StoreError] = []
+        for u in units:
+            try:
+                if u.chart_version is not None:
+                    self._move(u.instance_id, u.chart_version, u.expected_version)
+                out.append(
+                    self.save(
+                        u.instance_id,
+                        u.snapshot,
+                        status=u.status,
+                        expected_version=u.expected_version,
+                        time=u.time,
+                        changes=u.changes,
+                    )
+                )
+            except StoreError as exc:
+                out.append(exc)
+        return out
+
+    def _move(self, instance_id: str, chart_version: int, expected: int) -> None:
+        """Change an instance's chart version (checked like ``save``, then saved by it)."""
+        row = self.load(instance_id)
+        if row.row_version != expected:
+            raise ConcurrentUpdate(instance_id, expected, row.row_version)
+        self._rows[instance_id] = row._replace(info=replace(row.info, version=chart_version))
+
     def _apply(self, instance_id: str, changes: Changes) -> None:
         audit, timers, outbox = changes
         if self.keeps_audit:
@@ -355,6 +387,10 @@ class MemoryStore:
             return self._rows[instance_id]
         except KeyError:
             raise InstanceNotFound(instance_id) from None
+
+    def load_many(self, instance_ids: Iterable[str]) -> dict[str, InstanceRecord]:
+        rows = self._rows
+        return {i: rows[i] for i in instance_ids if i in rows}
 
     def find(self, chart: str, key: str) -> InstanceRecord | None:
         found = self._keys.get((chart, key))
@@ -393,6 +429,10 @@ class MemoryStore:
 
     def outbox_done(self, item_id: str) -> None:
         self._outbox.pop(item_id, None)
+
+    def outbox_done_many(self, item_ids: Sequence[str]) -> None:
+        for item_id in item_ids:
+            self._outbox.pop(item_id, None)
 
     def outbox_failed(self, item_id: str, error: str) -> None:
         item = self._outbox.get(item_id)

@@ -9,7 +9,7 @@ writer got there first; nothing is changed then.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -22,6 +22,7 @@ from engine.store.records import (
     InstanceRecord,
     InstanceStatus,
     OutboxItem,
+    SaveUnit,
 )
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ __all__ = [
     "InstanceNotFound",
     "InstanceStore",
     "StoreError",
+    "check_distinct",
 ]
 
 
@@ -155,6 +157,20 @@ class InstanceStore(Protocol):
         """
         ...
 
+    def load_many(self, instance_ids: Iterable[str]) -> dict[str, InstanceRecord]:
+        """The stored instances among ``instance_ids``, by id (missing ones are left out)."""
+        ...
+
+    def save_many(self, units: Sequence[SaveUnit]) -> list[InstanceRecord | StoreError]:
+        """Save several units of work, at most one per instance, each all or nothing.
+
+        Returns, per unit and in order, the new record or the :class:`StoreError` that unit
+        alone met (:class:`ConcurrentUpdate`, :class:`InstanceNotFound`, a failed statement):
+        one failing unit neither loses nor blocks the others. A failure of the database
+        itself (unreachable, gone away) raises instead.
+        """
+        ...
+
     def find(self, chart: str, key: str) -> InstanceRecord | None:
         """The instance of ``chart`` with business key ``key``, if any."""
         ...
@@ -179,6 +195,16 @@ class InstanceStore(Protocol):
         """Mark an outbox item as performed."""
         ...
 
+    def outbox_done_many(self, item_ids: Sequence[str]) -> None:
+        """Mark several outbox items as performed (one unit of work)."""
+        ...
+
     def outbox_failed(self, item_id: str, error: str) -> None:
         """Record a failed attempt; the item stays pending."""
         ...
+
+
+def check_distinct(units: Sequence[SaveUnit]) -> None:
+    """A batch saves each instance at most once (its units are applied side by side)."""
+    if len({u.instance_id for u in units}) != len(units):
+        raise ValueError("a batch of units of work names an instance twice")

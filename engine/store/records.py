@@ -26,6 +26,7 @@ __all__ = [
     "InstanceRecord",
     "InstanceStatus",
     "OutboxItem",
+    "SaveUnit",
     "TimerChange",
 ]
 
@@ -149,6 +150,22 @@ class Changes(NamedTuple):
 
 #: a unit of work that changes nothing besides the snapshot
 NO_CHANGES = Changes()
+
+
+class SaveUnit(NamedTuple):
+    """One unit of work of a batch (:meth:`InstanceStore.save_many`): what ``save`` takes.
+
+    ``chart_version`` moves the instance to another version of its chart in the same unit
+    (``statewise migrate``); None keeps it.
+    """
+
+    instance_id: str
+    snapshot: Snapshot
+    status: InstanceStatus
+    expected_version: int
+    time: datetime
+    changes: Changes = NO_CHANGES
+    chart_version: int | None = None
 
 
 class ChartVersionRecord(NamedTuple):

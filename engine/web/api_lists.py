@@ -152,6 +152,14 @@ def bulk_send(call: Call) -> Reply:
     return Reply({"event": event, "summary": summary, "results": results})
 
 
+def get_status(call: Call) -> Reply:
+    """The figures to monitor, as ``statewise status --json`` shows them: queue depth, lag,
+    dead letters, leases, retention, clock offset, table sizes (any signed-in caller)."""
+    from engine.ops.metrics import health
+
+    return Reply(health(call.server.store).as_dict())
+
+
 def list_outbox(call: Call) -> Reply:
     """Effects still to be performed, or (``dead=true``) the dead letters."""
     from engine.ops.outbox import describe_effect

@@ -53,6 +53,7 @@ API_HANDLERS = {
     "listOutbox": api_lists.list_outbox,
     "retryDeadLetter": api_lists.retry_item,
     "retryDeadLetters": api_lists.retry_all,
+    "getStatus": api_lists.get_status,
 }
 
 

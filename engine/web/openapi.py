@@ -273,6 +273,10 @@ OPERATIONS = [
     ("post", "/api/v1/bulk/events", "bulkSend", "events", "Send one event to many selected "
      "instances, each in its own transaction, with a result per item (at most 1000)", [],
      "BulkRequest", (200, _ref("BulkResult")), ["bad_request", "forbidden"]),
+    ("get", "/api/v1/status", "getStatus", "service", "The figures to monitor, as "
+     "`statewise status --json` shows them: timers due and their lag, outbox items pending, "
+     "retrying and dead and their lag, leases by worker, retention, clock offset, table "
+     "sizes", [], None, (200, _OBJ), []),
     ("get", "/api/v1/outbox", "listOutbox", "outbox", "Effects still to be performed, or the "
      "dead letters (?dead=true)", [_q("dead", "true: the dead letters"),
                                    _q("limit", "1 to 500", type="integer")], None,

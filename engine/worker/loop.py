@@ -1,9 +1,12 @@
 """The worker: fires due timers and delivers the outbox, until told to stop.
 
-One pass claims up to ``batch`` due timers (leased to this worker for ``lease``), fires
-each as its own unit of work, then claims up to ``batch`` outbox items left pending and
-performs them (failures back off exponentially; after ``max_attempts`` an item becomes a
-dead letter). When a pass found nothing, the worker sleeps ``poll`` seconds.
+One pass claims up to ``batch`` due timers (leased to this worker for ``lease``) and fires
+them, their steps committed together in one transaction (each step still all or nothing on
+its own, see :mod:`engine.service.batch`), then claims up to ``batch`` outbox items left
+pending and performs them (failures back off exponentially; after ``max_attempts`` an item
+becomes a dead letter). When a pass found nothing, the worker sleeps ``poll`` seconds.
+Times (due, lease) are the database's when the engine's clock is a
+:class:`~engine.worker.clock.DatabaseClock` (``statewise worker`` uses one).
 
 * **Several workers** share the work on PostgreSQL: claims use ``FOR UPDATE SKIP LOCKED``
   and a lease, so no two workers get the same timer or item. On SQLite run one worker.
@@ -22,6 +25,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -29,11 +33,14 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from engine.errors import StatewiseError
+from engine.ops.retention import archive_finished, purge_outbox
 from engine.ops.setup import open_store, sqlite_path
+from engine.service.batch import deliver_outbox, fire_timers
 from engine.service.ops import RetryPolicy, fire_timer, is_infrastructure, perform_outbox_item
 
 if TYPE_CHECKING:
     from engine.service import Engine
+    from engine.store.records import DueTimer
     from engine.store.sql import SqlStore
 
 __all__ = ["ONCE_ATTEMPTS", "DatabaseUnavailable", "Stats", "Worker", "WorkerSettings"]
@@ -54,11 +61,20 @@ class DatabaseUnavailable(StatewiseError):
 class WorkerSettings:
     url: str
     owner: str
-    batch: int = 50
+    batch: int = 100
     poll: float = 1.0
     lease: float = 300.0
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     once: bool = False
+    #: the claimed timers' steps in one transaction, the delivered items marked done in one
+    #: statement; False: each its own transaction (the path before batching)
+    batched: bool = True
+    #: housekeeping: done outbox items older than this many seconds are deleted (None: kept)
+    purge_after: float | None = 30 * 86400.0
+    #: instances finished longer ago than this many seconds are archived (None: not)
+    archive_after: float | None = None
+    #: seconds between two rounds of housekeeping
+    housekeeping_every: float = 300.0
 
 
 @dataclass(slots=True)
@@ -70,12 +86,15 @@ class Stats:
     retried: int = 0
     dead: int = 0
     reconnects: int = 0
+    purged: int = 0
+    archived: int = 0
 
     def __str__(self) -> str:
         return (
             f"{self.fired} timer(s) fired, {self.skipped} no longer due, "
             f"{self.timer_failures} failed; {self.delivered} outbox item(s) delivered, "
-            f"{self.retried} to retry, {self.dead} dead; {self.reconnects} reconnect(s)"
+            f"{self.retried} to retry, {self.dead} dead; {self.reconnects} reconnect(s); "
+            f"{self.purged} done outbox item(s) purged, {self.archived} instance(s) archived"
         )
 
 
@@ -89,6 +108,7 @@ class Worker:
         self._stop = threading.Event()
         self._store: SqlStore | None = None
         self._engine: Engine | None = None
+        self._housekeeping_at = 0.0  # monotonic time of the next round
 
     # -- control ----------------------------------------------------------------------
     def stop(self, *_args: object) -> None:
@@ -127,6 +147,9 @@ class Worker:
             try:
                 engine = self._connect()
                 busy = self.run_pass(engine)
+                if self.settings.once and not busy:  # all done: housekeeping, then exit
+                    self._housekeeping_at = min(self._housekeeping_at, time.monotonic())
+                busy = self.housekeep(engine) or busy
             except StatewiseError as exc:
                 if not is_infrastructure(exc):
                     raise
@@ -174,22 +197,97 @@ class Worker:
             except Exception:  # closing a broken connection may fail too
                 log.debug("closing the store failed", exc_info=True)
 
+    def housekeep(self, engine: Engine) -> bool:
+        """When due: purge done outbox items and archive finished instances, a few batches
+        at a time (so timers never wait long); True when more is left for the next round.
+        A failure is logged and tried again at the next round."""
+        s = self.settings
+        if time.monotonic() < self._housekeeping_at or self.stopping:
+            return False
+        store: SqlStore = engine.store  # type: ignore[assignment]
+        more = False
+        try:
+            if s.purge_after is not None:
+                swept = purge_outbox(
+                    store,
+                    timedelta(seconds=s.purge_after),
+                    stopping=self._stop.is_set,
+                    max_batches=5,
+                )
+                self.stats.purged += swept.count
+                more = not swept.complete
+            if s.archive_after is not None and not self.stopping:
+                swept = archive_finished(
+                    store,
+                    timedelta(seconds=s.archive_after),
+                    stopping=self._stop.is_set,
+                    max_batches=5,
+                )
+                self.stats.archived += swept.count
+                more = more or not swept.complete
+        except StatewiseError as exc:
+            log.error("housekeeping failed (tried again in %.0f s): %s", s.housekeeping_every, exc)
+            more = False
+        self._housekeeping_at = 0.0 if more else time.monotonic() + s.housekeeping_every
+        return more
+
     def run_pass(self, engine: Engine) -> bool:
         """Claim and process one batch of timers and one of outbox items; True if any."""
         s = self.settings
         store: SqlStore = engine.store  # type: ignore[assignment]
+        sync = getattr(engine.clock, "sync", None)
+        if sync is not None:  # a DatabaseClock: leases and due times by the database's clock
+            sync()
         lease = timedelta(seconds=s.lease)
         now = engine.clock.now()
         timers = store.claim_due_timers(now, s.batch, s.owner, lease)
         half_grace = timedelta(seconds=s.policy.grace / 2)
-        for due in timers:
-            if self.stopping:
-                return True
+
+        def inline(due: DueTimer) -> bool:
             # items of a late timer are claimable by other workers at once: leave them
             # to the outbox claims instead of performing them here
-            inline = engine.clock.now() - due.due < half_grace
+            return engine.clock.now() - due.due < half_grace
+
+        if s.batched:
+            count = fire_timers(
+                engine, timers, inline=inline, policy=s.policy, stopping=self._stop.is_set
+            )
+            self.stats.fired += count.fired
+            self.stats.skipped += count.skipped
+            self.stats.timer_failures += count.failed
+        else:
+            self._fire_each(engine, timers, inline)
+        if self.stopping:
+            return True
+        grace = timedelta(seconds=s.policy.grace)
+        now = engine.clock.now()
+        items = store.claim_outbox(now - grace, s.batch, s.owner, lease + grace)
+        if s.batched:
+            outcomes = deliver_outbox(engine, items, s.policy, stopping=self._stop.is_set)
+        else:
+            outcomes = []
+            for item in items:
+                if self.stopping:
+                    break
+                outcomes.append(perform_outbox_item(engine, item, s.policy))
+        for outcome in outcomes:
+            if outcome == "done":
+                self.stats.delivered += 1
+            elif outcome == "retry":
+                self.stats.retried += 1
+            else:
+                self.stats.dead += 1
+        return bool(timers or items)
+
+    def _fire_each(
+        self, engine: Engine, timers: tuple[DueTimer, ...], inline: Callable[[DueTimer], bool]
+    ) -> None:
+        """Each timer its own unit of work (``--unbatched``: the path before batching)."""
+        for due in timers:
+            if self.stopping:
+                return
             try:
-                if fire_timer(engine, due, perform=inline, policy=s.policy):
+                if fire_timer(engine, due, perform=inline(due), policy=self.settings.policy):
                     self.stats.fired += 1
                 else:
                     self.stats.skipped += 1
@@ -198,19 +296,3 @@ class Worker:
                     raise
                 self.stats.timer_failures += 1
                 log.error("timer %s of %s failed: %s", due.timer_id, due.instance_id, exc)
-        if self.stopping:
-            return True
-        grace = timedelta(seconds=s.policy.grace)
-        now = engine.clock.now()
-        items = store.claim_outbox(now - grace, s.batch, s.owner, lease + grace)
-        for item in items:
-            if self.stopping:
-                return True
-            outcome = perform_outbox_item(engine, item, s.policy)
-            if outcome == "done":
-                self.stats.delivered += 1
-            elif outcome == "retry":
-                self.stats.retried += 1
-            else:
-                self.stats.dead += 1
-        return bool(timers or items)

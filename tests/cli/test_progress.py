@@ -35,3 +35,27 @@ def test_a_log_gets_a_plain_line_every_few_seconds(monkeypatch: pytest.MonkeyPat
     progress(700, 1000)  # one second later: nothing
     progress.close()
     assert out.getvalue() == "600/1000 instances replayed\n"
+
+
+def test_a_log_gets_the_last_line_once_it_printed_some(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [100.0]
+    monkeypatch.setattr("engine.cli.progress.time.monotonic", lambda: now[0])
+    out = io.StringIO()
+    progress = Progress("archived", out, every=2.0)
+    for done in range(1, 8):
+        now[0] += 0.9  # a batch every 0.9 s
+        progress(done * 1000, None if done < 7 else 7000)
+    assert out.getvalue().splitlines() == [
+        "3000 archived",  # 2.7 s in; the total is not known yet
+        "6000 archived",  # 2.7 s later
+        "7000/7000 archived",  # the last one, since lines were printed
+    ]
+
+
+def test_quick_work_prints_nothing_in_a_log() -> None:
+    out = io.StringIO()
+    progress = Progress("sent", out)
+    for done in range(1, 11):
+        progress(done, 10)
+    progress.close()
+    assert out.getvalue() == ""

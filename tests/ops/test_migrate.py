@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from engine import Chart
+from engine.store import Changes
 from engine.store.sql import SqlStore
 from tests.ops.helpers import DEFINITIONS, rows, seed
 from tests.ops.test_commands import Capture, sw
@@ -109,3 +110,35 @@ def test_usage_errors(db_url: str, v2: Path, capsys: Capture) -> None:
     assert code == 2 and "OLD=NEW" in err
     code, _, err = sw(capsys, *base, "--from-version", "1", "--map", "ghost=pending")
     assert code == 2 and "no state 'ghost'" in err
+
+
+def test_a_migration_runs_in_batches_and_a_move_that_fails_fails_alone(
+    db_url: str, charts: dict[str, Chart], v2: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from engine import load_chart
+    from engine.ops.migration import Migration, migrate
+
+    ids = seed(db_url, charts, 5, late=timedelta(minutes=-30))
+    migration = Migration(charts["ops.reminder"], load_chart(v2), {"waiting": "pending"})
+    calls: list[tuple[int, int]] = []
+    with SqlStore(db_url) as store:
+        save_many = store.save_many
+
+        def racing(units: list) -> list:  # type: ignore[type-arg]
+            if units and units[0].instance_id == ids[2]:  # the second batch: ids 2 and 3
+                with SqlStore(db_url) as other:  # someone changes instance 2 meanwhile
+                    other.save(ids[2], other.load(ids[2]).snapshot, status="active",
+                               expected_version=1, time=datetime.now(UTC), changes=Changes())  # fmt: skip
+            return save_many(units)
+
+        store.save_many = racing  # type: ignore[method-assign]
+        moves = migrate(store, migration, dry_run=False, actor="ops",
+                        now=datetime.now(UTC), progress=lambda d, t: calls.append((d, t)),
+                        batch_size=2)  # fmt: skip
+        assert calls == [(2, 5), (4, 5), (5, 5)]
+        problems = {m.id: m.problem for m in moves}
+        assert set(problems) == set(ids)
+        assert problems[ids[2]] is not None and "changed concurrently" in problems[ids[2]]
+        assert [store.load(i).version for i in ids] == [2, 2, 1, 2, 2]

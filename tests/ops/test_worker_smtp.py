@@ -7,6 +7,8 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from engine import Chart
 from engine.store.sql import SqlStore
 from tests.ops.helpers import (
@@ -45,11 +47,12 @@ def _once(url: str, port: int, tmp_path: Path, *extra: str) -> subprocess.Comple
     )
 
 
+@pytest.mark.parametrize("path", [(), ("--unbatched",)], ids=["batched", "unbatched"])
 def test_worker_fires_timers_and_mails(
-    db_url: str, charts: dict[str, Chart], smtp: SmtpSink, tmp_path: Path
+    db_url: str, charts: dict[str, Chart], smtp: SmtpSink, tmp_path: Path, path: tuple[str, ...]
 ) -> None:
     ids = seed(db_url, charts, 12)
-    done = _once(db_url, smtp.port, tmp_path)
+    done = _once(db_url, smtp.port, tmp_path, *path)
     assert done.returncode == 0, done.stderr
     assert "12 timer(s) fired" in done.stderr
     with SqlStore(db_url) as store:

@@ -233,3 +233,59 @@ def test_echo_logs_the_stores_own_statements(
             for handler in set(logger.handlers) - set(handlers):  # echo's stdout handler
                 logger.removeHandler(handler)
     assert any("FROM statewise_timers" in r.getMessage() for r in caplog.records)
+
+
+def test_upgrading_a_database_with_rows_to_v0005_keeps_them(empty_url: str) -> None:
+    """The revision before v0005_scale -> v0005_scale on a database in use: the rows stay,
+    the new table and the partial indexes are there (built concurrently on PostgreSQL), and
+    the way back works too."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(schema.alembic_config())
+    before = scripts.get_revision("v0005_scale").down_revision
+    assert isinstance(before, str)
+    engine = make_engine(empty_url)
+    pg = engine.dialect.name == "postgresql"
+    try:
+        schema.upgrade(engine, before)
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO statewise_chart_versions (chart, version, source_hash, source, "
+                "created) VALUES ('c', 1, 'h', NULL, '2026-01-01 00:00:00')"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO statewise_instances (id, chart, chart_version, business_key, "
+                "configuration, state, state_since, context, history, timers, done, status, "
+                "row_version, created, updated) VALUES ('i1', 'c', 1, 'K1', '[\"a\"]', 'a', "
+                "'2026-01-01 00:00:00', '{}', '{}', '{}', false, 'active', 1, "
+                "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+            )
+        assert schema.upgrade(engine, "v0005_scale") == (before, "v0005_scale")
+        schema.upgrade(engine)
+        assert schema.differences(engine) == []
+        with engine.connect() as conn:
+            if pg:
+                found = dict(conn.exec_driver_sql(
+                    "SELECT indexname, indexdef FROM pg_indexes WHERE tablename LIKE 'statewise_%%'"
+                ).all())  # fmt: skip
+            else:
+                found = dict(conn.exec_driver_sql(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+                ).all())  # fmt: skip
+        assert "parent IS NOT NULL" in found["ix_statewise_instances_parent"]
+        assert "spawn IS NOT NULL" in found["ix_statewise_instances_spawn"]
+        assert "done" in found["ix_statewise_instances_finished"]
+        assert "ix_statewise_instances_parent_new" not in found
+        with SqlStore(empty_url) as store:
+            assert store.load("i1").key == "K1" and store.list_archive().items == ()
+        from alembic import command
+
+        config = schema.alembic_config(engine)
+        with engine.connect() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, before)
+            conn.commit()
+        assert schema.current(engine) == before
+        assert schema.upgrade(engine) == (before, schema.HEAD)
+    finally:
+        engine.dispose()

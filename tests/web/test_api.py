@@ -243,3 +243,14 @@ def test_hostile_input_over_http_is_refused_and_changes_nothing(served: Served) 
                            headers=h), 422, "refused")  # fmt: skip
     assert any("takes no data" in r for r in body["reasons"]), body
     assert c.get(f"/api/v1/instances/{oid}/history", headers=h).json() == before
+
+
+def test_the_status_figures(served: Served) -> None:
+    answer = served.client.get("/api/v1/status", headers=served.api("feed"))
+    assert answer.status_code == 200, answer.text
+    figures = answer.json()
+    assert {"timers_due", "timer_lag", "outbox_pending", "outbox_dead", "leases", "rows"} <= set(
+        figures
+    )
+    assert figures["rows"]["statewise_instances"] >= 0 and abs(figures["clock_offset"]) < 5
+    _problem(served.client.get("/api/v1/status"), 401, "unauthorized")

@@ -8,9 +8,10 @@ driver's cursor (``sqlite3``, ``psycopg``), the fast path measured in docs/perfo
 * **SQLite** (a file; WAL, ``synchronous`` NORMAL by default, foreign keys on, a busy
   timeout): the driver runs in autocommit mode and a write is ``BEGIN IMMEDIATE`` ...
   ``COMMIT``, so writers queue on the database lock instead of failing on an upgrade.
-* **PostgreSQL** (``psycopg`` 3, session time zone UTC, autocommit): a write sends ``BEGIN``,
-  its statements and waits once (a pipeline), then ``COMMIT`` or ``ROLLBACK``: two round
-  trips per unit of work whatever its size.
+* **PostgreSQL** (``psycopg`` 3, session time zone UTC, autocommit): a unit of work is one
+  statement (:mod:`.units`), which autocommit makes its own transaction; a write of several
+  statements sends ``BEGIN``, them and waits once (a pipeline), then ``COMMIT`` or
+  ``ROLLBACK``: two round trips whatever its size.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -319,6 +321,57 @@ class Driver:
             self._pg_abort(conn)
             raise
 
+    def write_each(
+        self,
+        units: Sequence[tuple[str, Sequence[Any], Sequence[Stmt], bool]],
+        pre: Sequence[Stmt] = (),
+    ) -> list[Any]:
+        """SQLite: several units of work in one transaction, each inside a savepoint.
+
+        A unit is ``(first, args, rest, fetch)`` as for :meth:`write`; its ``rest`` runs only
+        when ``first`` changed a row (or returned one). Returns, per unit, ``first``'s
+        rowcount (or rows), or the driver error that unit met: its savepoint is rolled back
+        and the other units go on. ``pre`` runs first; when no unit was saved, nothing is
+        kept (not even ``pre``). A failure of the database itself raises (nothing kept).
+        """
+        cur = self.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        out: list[Any] = []
+        try:
+            for sql, values in pre:
+                cur.execute(sql, values)
+            for first, args, rest, fetch in units:
+                cur.execute("SAVEPOINT statewise_unit")
+                try:
+                    cur.execute(first, args)
+                    result = cur.fetchall() if fetch else cur.rowcount
+                    if result:
+                        for sql, values in rest:
+                            cur.execute(sql, values)
+                except self.Error as exc:
+                    if self.lost(exc):
+                        raise
+                    cur.execute("ROLLBACK TO statewise_unit")
+                    result = exc
+                cur.execute("RELEASE statewise_unit")
+                out.append(result)
+            saved = any(r and not isinstance(r, Exception) for r in out)
+            cur.execute("COMMIT" if saved or not pre else "ROLLBACK")
+        except BaseException:
+            conn = self._local.conn
+            if conn is not None and conn.in_transaction:
+                conn.rollback()
+            raise
+        return out
+
+    def lost(self, exc: BaseException) -> bool:
+        """True when ``exc`` is the database failing (connection gone, file locked or
+        unreadable) rather than one statement's data (a constraint, a bad value)."""
+        conn = self._local.conn
+        if conn is not None and (getattr(conn, "closed", False) or getattr(conn, "broken", False)):
+            return True
+        return isinstance(exc, self.OperationalError)
+
     def _pg_abort(self, conn: Any) -> None:
         if conn.closed:
             self._forget()
@@ -329,9 +382,48 @@ class Driver:
         except self.Error:
             self._forget()
 
+    def statement(self, sql: str, args: Sequence[Any], fetch: bool = False) -> Any:
+        """Run one writing statement as its own transaction (autocommit: one round trip);
+        returns its rows (``fetch``) or its rowcount."""
+        cur = self.cursor()
+        try:
+            cur.execute(sql, args)
+            return cur.fetchall() if fetch else cur.rowcount
+        except self.Error as exc:
+            if self.name == "sqlite":
+                conn = self._local.conn
+                if conn is not None and conn.in_transaction:
+                    conn.rollback()
+            raise self.failed(exc) from exc
+
+    @contextmanager
+    def begin(self) -> Iterator[Any]:
+        """An explicit transaction whose statements may depend on each other's results:
+        yields the cursor; commits at the end, rolls back on any exception (a driver error
+        comes out as :class:`DatabaseError`). Several round trips: for maintenance work
+        (archiving), not for units of work."""
+        cur = self.cursor()
+        try:
+            cur.execute("BEGIN" if self.name == "postgresql" else "BEGIN IMMEDIATE")
+            yield cur
+            cur.execute("COMMIT")
+        except BaseException as exc:
+            conn = self._local.conn
+            if conn is not None:
+                if self.name == "postgresql":
+                    self._pg_abort(conn)
+                elif conn.in_transaction:
+                    conn.rollback()
+            if isinstance(exc, self.Error):
+                raise self.failed(exc) from exc
+            raise
+
     def transaction(self, statements: Sequence[Stmt]) -> None:
         """Run ``statements`` in one transaction (all or nothing)."""
         if not statements:
+            return
+        if len(statements) == 1:
+            self.statement(*statements[0])
             return
         (first, args), rest = statements[0], statements[1:]
         try:

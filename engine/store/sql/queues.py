@@ -213,11 +213,7 @@ class Operations:
         return tuple(self._outbox_item(r) for r in rows)
 
     def _claim(self, sql: str, args: Sequence[Any]) -> list[Any]:
-        db = self._db
-        try:
-            return list(db.write(sql, args, (), True))
-        except db.Error as exc:
-            raise db.failed(exc) from exc
+        return list(self._db.statement(sql, args, fetch=True))  # one statement: atomic
 
     def _outbox_item(self, row: Sequence[Any]) -> OutboxItem:
         item_id, instance_id, seq, position, kind, payload, attempts, error = row[:8]

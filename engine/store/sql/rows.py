@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from engine.runtime import InstanceInfo, Snapshot
 from engine.runtime.values import EMPTY
@@ -21,7 +21,7 @@ from engine.store.sql.codec import dumps, encode_effect, loads, to_json
 from engine.store.sql.driver import Stmt
 from engine.store.sql.statements import Statements
 
-__all__ = ["EMPTY_JSON", "EMPTY_LIST", "Rows", "calls_json"]
+__all__ = ["EMPTY_JSON", "EMPTY_LIST", "Rows", "UnitRows", "calls_json"]
 
 EMPTY_JSON = "{}"
 EMPTY_LIST = "[]"
@@ -34,6 +34,16 @@ def calls_json(calls: Mapping[str, str] | None) -> str | None:
     if calls is None:
         return None
     return EMPTY_JSON if not calls else dumps(dict(calls))
+
+
+class UnitRows(NamedTuple):
+    """The rows a unit of work adds or removes besides the instance row, per table (each a
+    tuple of the insert statement's parameters, in the columns' order)."""
+
+    audit: list[tuple[Any, ...]]
+    timer_set: list[tuple[Any, ...]]
+    timer_cancel: list[tuple[Any, ...]]
+    outbox: list[tuple[Any, ...]]
 
 
 class Rows:
@@ -98,46 +108,65 @@ class Rows:
         )
         return args, ctx
 
-    def changes(self, instance_id: str, changes: Changes, when: Any) -> list[Stmt]:
-        """The statements that store ``changes`` (``when``: the unit of work's time)."""
-        out: list[Stmt] = []
+    def change_rows(
+        self,
+        instance_id: str,
+        changes: Changes,
+        when: Any,
+        time: Callable[[datetime], Any] | None = None,
+    ) -> UnitRows:
+        """The rows that store ``changes``, per table (``when``: the unit of work's time,
+        already converted; ``time`` converts the other times, default the store's)."""
         audit, timers, outbox = changes
-        sql = self.sql
+        time = time or self.time
+        lines: list[tuple[Any, ...]] = []
         if audit and self.audit:
-            leaves, time = self._leaves_json, self.time
+            leaves = self._leaves_json
             for line, a in enumerate(audit):
                 data, roles, delta, effects = a.data, a.roles, a.changes, a.effects
-                line_row = (
-                    instance_id,
-                    a.seq,
-                    line,
-                    a.kind,
-                    a.event,
-                    EMPTY_JSON if not data else dumps(to_json(data)),
-                    leaves(a.from_configuration),
-                    leaves(a.to_configuration),
-                    a.actor,
-                    a.note,
-                    a.client_note,
-                    time(a.time),
-                    a.origin,
-                    None if roles is None else dumps(list(roles)),
-                    None if delta is None else _json(delta, EMPTY_JSON),
-                    None if effects is None else _json(effects, EMPTY_LIST),
+                lines.append(
+                    (
+                        instance_id,
+                        a.seq,
+                        line,
+                        a.kind,
+                        a.event,
+                        EMPTY_JSON if not data else dumps(to_json(data)),
+                        leaves(a.from_configuration),
+                        leaves(a.to_configuration),
+                        a.actor,
+                        a.note,
+                        a.client_note,
+                        time(a.time),
+                        a.origin,
+                        None if roles is None else dumps(list(roles)),
+                        None if delta is None else _json(delta, EMPTY_JSON),
+                        None if effects is None else _json(effects, EMPTY_LIST),
+                    )
                 )
-                out.append((sql.insert_audit, line_row))
+        timer_set: list[tuple[Any, ...]] = []
+        timer_cancel: list[tuple[Any, ...]] = []
         for timer_id, due in timers:
             if due is None:
-                out.append((sql.timer_cancel, (instance_id, timer_id)))
+                timer_cancel.append((instance_id, timer_id))
             else:
-                out.append((sql.timer_set, (instance_id, timer_id, self.time(due))))
+                timer_set.append((instance_id, timer_id, time(due)))
+        items: list[tuple[Any, ...]] = []
         for item in outbox:
             kind, payload = encode_effect(item.effect)
             status = "pending" if item.error is None else "failed"
             head = (item.id, item.instance_id, item.seq, item.position, kind, payload)
-            out.append(
-                (sql.insert_outbox, (*head, status, item.attempts, when, item.error, None, when))
-            )
+            items.append((*head, status, item.attempts, when, item.error, None, when))
+        return UnitRows(lines, timer_set, timer_cancel, items)
+
+    def changes(self, instance_id: str, changes: Changes, when: Any) -> list[Stmt]:
+        """The statements that store ``changes`` (``when``: the unit of work's time)."""
+        audit, set_, cancel, outbox = self.change_rows(instance_id, changes, when)
+        sql = self.sql
+        out: list[Stmt] = [(sql.insert_audit, r) for r in audit]
+        out += [(sql.timer_cancel, r) for r in cancel]
+        out += [(sql.timer_set, r) for r in set_]
+        out += [(sql.insert_outbox, r) for r in outbox]
         return out
 
     def _leaves_json(self, leaves: tuple[str, ...]) -> str:

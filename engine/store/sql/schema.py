@@ -63,9 +63,12 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
 
     before = current(engine)
     config = alembic_config(engine)
-    with engine.begin() as conn:
+    # Alembic runs the transaction itself, so a migration may step out of it (PostgreSQL's
+    # CREATE INDEX CONCURRENTLY cannot run inside one)
+    with engine.connect() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
+        conn.commit()
     return before, current(engine)
 
 

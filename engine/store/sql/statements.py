@@ -164,11 +164,21 @@ class Statements:
             .values(**_instance_values())
         )
         self.save = sql(save, *save_order)
-        self.save_returning = sql(
-            save.returning(
-                IN.chart, IN.chart_version, IN.business_key, IN.parent, IN.spawn, IN.created
-            ),
+        returned = (IN.chart, IN.chart_version, IN.business_key, IN.parent, IN.spawn, IN.created)
+        self.save_returning = sql(save.returning(*returned), *save_order)
+        #: a save that also moves the instance to another chart version (``migrate``)
+        self.save_move = sql(
+            save.values(chart_version=param("chart_version")).returning(*returned),
+            "chart_version",
             *save_order,
+        )
+        many = "= ANY(%s)" if pg else "IN (SELECT value FROM json_each(?))"
+        self.outbox_done_many = (
+            f"UPDATE statewise_outbox SET status = 'done', lease_owner = NULL WHERE id {many}"
+        )
+        self.now = "SELECT now()"
+        self.load_many = (
+            f"SELECT {', '.join(c.name for c in cols)} FROM statewise_instances WHERE id " + many
         )
         names = _names(
             "id chart chart_version business_key parent spawn configuration state state_since "

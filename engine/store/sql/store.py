@@ -12,21 +12,20 @@ without decoding (a row version is never reused, so an equal version means equal
 
 from __future__ import annotations
 
+import json
 import secrets
 import threading
 import time as _time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
 
 from sqlalchemy import URL
 from sqlalchemy.exc import DBAPIError
 
-from engine.runtime import InstanceInfo, Snapshot
-from engine.store.ports import ConcurrentUpdate, DuplicateKey, InstanceNotFound, StoreError
+from engine.runtime import Snapshot
+from engine.store.ports import DuplicateKey, InstanceNotFound
 from engine.store.records import (
-    NO_CHANGES,
     AuditRecord,
     Changes,
     DueTimer,
@@ -35,14 +34,17 @@ from engine.store.records import (
     OutboxItem,
 )
 from engine.store.sql import schema
-from engine.store.sql.codec import dumps, to_json
 from engine.store.sql.console import ConsoleQueries
 from engine.store.sql.driver import Driver, Stmt, make_engine
 from engine.store.sql.errors import DatabaseError, SchemaNotCurrent
+from engine.store.sql.figures import Figures
 from engine.store.sql.queues import Operations
-from engine.store.sql.rows import EMPTY_JSON, Rows, calls_json
+from engine.store.sql.retention import Retention
+from engine.store.sql.rows import Rows
+from engine.store.sql.saving import Saving
 from engine.store.sql.statements import Statements
 from engine.store.sql.trails import Trails
+from engine.store.sql.units import PgUnits
 from engine.store.sql.versions import ChartVersions
 
 __all__ = ["SqlStore"]
@@ -50,7 +52,7 @@ __all__ = ["SqlStore"]
 _new = tuple.__new__
 
 
-class SqlStore(Operations, ConsoleQueries, Trails, ChartVersions):
+class SqlStore(Saving, Retention, Figures, Operations, ConsoleQueries, Trails, ChartVersions):
     """Instances in a SQL database: SQLite (a file) or PostgreSQL (``postgresql+psycopg://``).
 
     ``create=True`` creates or upgrades the tables (Alembic) when the database is not at the
@@ -104,6 +106,7 @@ class SqlStore(Operations, ConsoleQueries, Trails, ChartVersions):
         )
         self._charts: set[tuple[str, int]] = set()
         self._riders = threading.local()
+        self._pg = PgUnits(engine.dialect) if self.dialect == "postgresql" else None
 
     @contextmanager
     def riding_along(self, *statements: Stmt) -> Iterator[None]:
@@ -196,18 +199,9 @@ class SqlStore(Operations, ConsoleQueries, Trails, ChartVersions):
     ) -> InstanceRecord:
         """:meth:`save` that also moves the instance to another version of its chart
         (``statewise migrate``), in the same transaction: both or neither."""
-        mark = "%s" if self.dialect == "postgresql" else "?"
-        move = (
-            f"UPDATE statewise_instances SET chart_version = {mark} "
-            f"WHERE id = {mark} AND row_version = {mark}",
-            (chart_version, instance_id, expected_version + 1),
+        return self._save(
+            instance_id, snapshot, status, expected_version, time, changes, chart_version
         )
-        self._rows.cache.pop(instance_id, None)  # a cached record names the old version
-        try:
-            self._save(instance_id, snapshot, status, expected_version, time, changes, (move,))
-        finally:
-            self._rows.cache.pop(instance_id, None)
-        return self.load(instance_id)
 
     def save(
         self,
@@ -219,85 +213,7 @@ class SqlStore(Operations, ConsoleQueries, Trails, ChartVersions):
         time: datetime,
         changes: Changes,
     ) -> InstanceRecord:
-        return self._save(instance_id, snapshot, status, expected_version, time, changes, ())
-
-    def _save(
-        self,
-        instance_id: str,
-        snapshot: Snapshot,
-        status: InstanceStatus,
-        expected_version: int,
-        time: datetime,
-        changes: Changes,
-        also: tuple[tuple[str, tuple[Any, ...]], ...],
-    ) -> InstanceRecord:
-        """One unit of work; ``also``: more statements for the same transaction."""
-        rows = self._rows
-        entry = rows.cache.get(instance_id)
-        conf = rows.config(snapshot.configuration)
-        context = snapshot.context
-        if entry is not None and entry[0][1].context is context:
-            ctx = entry[1]
-        else:
-            ctx = dumps(to_json(context))
-        when = self._time(time)
-        version = expected_version + 1
-        history, timers = snapshot.history, snapshot.timers
-        args = (
-            conf[0],
-            conf[1],
-            conf[1],
-            when,
-            ctx,
-            EMPTY_JSON if not history else dumps(to_json(history)),
-            EMPTY_JSON if not timers else dumps(to_json(timers)),
-            calls_json(snapshot.calls),
-            snapshot.done,
-            status,
-            version,
-            when,
-            instance_id,
-            expected_version,
-        )
-        rest = () if changes is NO_CHANGES else rows.changes(instance_id, changes, when)
-        if also:
-            rest = [*rest, *also]
-        riders = self._ride()
-        if riders:
-            rest = [*riders, *rest]  # first: run before anything in it can fail
-        db = self._db
-        try:
-            if entry is not None:
-                if not db.write(self._sql.save, args, rest):
-                    raise self._conflict(instance_id, expected_version)
-                old = entry[0]
-                info, created, spawn = old[0], old[4], old[6]
-            else:
-                found = db.write(self._sql.save_returning, args, rest, True)
-                if not found:
-                    raise self._conflict(instance_id, expected_version)
-                chart, chart_version, key, parent, spawn, created = found[0]
-                info = InstanceInfo(instance_id, key, chart, chart_version, parent)
-                created = self._read_time(created)
-        except db.Error as exc:
-            # with PostgreSQL's pipeline the statements after a failed version check still
-            # run (and may collide with the winner's rows): a moved version is the real cause
-            failure = db.failed(exc)
-            conflict = self._conflict(instance_id, expected_version)
-            raise (failure if _same_version(conflict) else conflict) from exc
-        if riders:
-            self._rode()
-        new: InstanceRecord = _new(
-            InstanceRecord, (info, snapshot, status, version, created, time, spawn)
-        )
-        rows.remember(instance_id, new, ctx)
-        return new
-
-    def _conflict(self, instance_id: str, expected: int) -> StoreError:
-        row = self._db.one(self._sql.version_of, (instance_id,))
-        if row is None:
-            return InstanceNotFound(instance_id)
-        return ConcurrentUpdate(instance_id, expected, row[0])
+        return self._save(instance_id, snapshot, status, expected_version, time, changes)
 
     # -- queries ----------------------------------------------------------------------
     def load(self, instance_id: str) -> InstanceRecord:
@@ -326,9 +242,13 @@ class SqlStore(Operations, ConsoleQueries, Trails, ChartVersions):
         return {tid: self._read_time(due) for tid, due in rows}
 
     def history(self, instance_id: str) -> tuple[AuditRecord, ...]:
+        """The audit trail, oldest first; an archived instance's comes from the archive."""
         rows = self._db.all(self._sql.history, (instance_id,))
         if not rows and self._db.one(self._sql.exists, (instance_id,)) is None:
-            raise InstanceNotFound(instance_id)
+            archived = self.archived_history(instance_id)
+            if archived is None:
+                raise InstanceNotFound(instance_id)
+            return archived
         return self._rows.audit_records(instance_id, rows)
 
     # -- outbox -----------------------------------------------------------------------
@@ -337,6 +257,22 @@ class SqlStore(Operations, ConsoleQueries, Trails, ChartVersions):
 
     def outbox_done(self, item_id: str) -> None:
         self._db.transaction([(self._sql.outbox_done, (item_id,))])
+
+    def outbox_done_many(self, item_ids: Sequence[str]) -> None:
+        """Mark many outbox items as performed, in one statement."""
+        if item_ids:
+            ids = list(item_ids)
+            self._db.transaction(
+                [(self._sql.outbox_done_many, (ids if self._pg else json.dumps(ids),))]
+            )
+
+    def database_now(self) -> datetime:
+        """The database server's clock (what leases and due timers are measured against
+        when several hosts share the database; on SQLite, this host's clock)."""
+        if self._pg is None:
+            return datetime.now(UTC)
+        found: datetime = self._db.one(self._sql.now, ())[0]
+        return found
 
     def outbox_failed(
         self,
@@ -355,8 +291,3 @@ class SqlStore(Operations, ConsoleQueries, Trails, ChartVersions):
         when = None if next_attempt_at is None else self._time(next_attempt_at)
         status = "dead" if dead else "failed"
         self._db.transaction([(self._sql.outbox_failed, (status, when, error, item_id))])
-
-
-def _same_version(conflict: StoreError) -> bool:
-    """True when :meth:`SqlStore._conflict` found the version it expected (no conflict)."""
-    return isinstance(conflict, ConcurrentUpdate) and conflict.actual == conflict.expected

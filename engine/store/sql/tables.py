@@ -22,9 +22,11 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 __all__ = [
+    "archive",
     "audit",
     "chart_versions",
     "instances",
@@ -110,12 +112,32 @@ instances = Table(
     ForeignKeyConstraint(
         ["parent"], ["statewise_instances.id"], name="fk_statewise_instances_parent"
     ),
-    Index(None, "parent"),
-    Index(None, "spawn"),
+    # children of an instance, the instances of one spawn; partial: top-level instances (most
+    # of them) add no entry, so an update that changes the state maintains two indexes fewer
+    Index(
+        None,
+        "parent",
+        postgresql_where=text("parent IS NOT NULL"),
+        sqlite_where=text("parent IS NOT NULL"),
+    ),
+    Index(
+        None,
+        "spawn",
+        postgresql_where=text("spawn IS NOT NULL"),
+        sqlite_where=text("spawn IS NOT NULL"),
+    ),
     # queue listings: first page of "chart X in state S, longest waiting first"
     Index(None, "chart", "state", "state_since", "n"),
     # listings without a state: creation order
     Index(None, "chart", "n"),
+    # archiving: finished instances, oldest first (a done instance's state_since is when it
+    # finished); partial, so running instances cost nothing here
+    Index(
+        "ix_statewise_instances_finished",
+        "state_since",
+        postgresql_where=text("status = 'done'"),
+        sqlite_where=text("status = 'done'"),
+    ),
 )
 
 #: the audit trail: one row per step (plus its log lines) and per note
@@ -178,6 +200,36 @@ outbox = Table(
     Column("lease_owner", String, nullable=True),
     Column("created", Time, nullable=False),
     Index(None, "status", "next_attempt_at"),
+    # an instance's items: archiving deletes them, and deleting an instance checks them
+    Index(None, "instance_id"),
+    # purging: done items, oldest first (partial: only done items are in it)
+    Index(
+        "ix_statewise_outbox_done",
+        "created",
+        postgresql_where=text("status = 'done'"),
+        sqlite_where=text("status = 'done'"),
+    ),
+)
+
+#: finished instances moved out of the live tables (``statewise archive``): the instance row
+#: and its audit trail as one JSON document (``record``), plus what listings filter on
+archive = Table(
+    "statewise_archive",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("chart", String, nullable=False),
+    Column("chart_version", Integer, nullable=False),
+    Column("business_key", String, nullable=True),
+    Column("parent", String, nullable=True),
+    Column("state", String, nullable=False),
+    Column("created", Time, nullable=False),
+    # when the instance finished (its last state change)
+    Column("finished", Time, nullable=False),
+    Column("archived", Time, nullable=False),
+    Column("record", Text, nullable=False),
+    Index(None, "chart", "business_key"),
+    Index(None, "chart", "archived", "id"),
+    Index(None, "archived", "id"),
 )
 
 # -- the console and HTTP API (``statewise serve``): people, integrations, repeated requests --

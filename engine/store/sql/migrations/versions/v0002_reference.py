@@ -5,7 +5,7 @@ a test compares with this migration, are in ``engine/reference/tables.py``). A s
 writes its own integrations leaves them empty. Money is kept in integer cents.
 
 Revision ID: v0002_reference
-Revises: v0007_task_calls
+Revises: v0005_scale
 Create Date: 2026-12-05
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "v0002_reference"
-down_revision: str | None = "v0007_task_calls"
+down_revision: str | None = "v0005_scale"
 branch_labels: str | None = None
 depends_on: str | None = None
 
