@@ -12,7 +12,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev,docs,serve]'
 	touch $(STAMP)
 
-## The main job: validate the shipped definitions, run their scenarios, live through an order.
+## The main job: validate the shipped definitions, run their scenarios, then a simulated
+## business day across the four systems with the reference integrations.
 demo: $(STAMP)
 	$(BIN)/statewise validate definitions/
 	$(BIN)/statewise test definitions/ --quiet --no-coverage

@@ -4,7 +4,8 @@
 
 Sections: ``validate`` (loading and validating, CLI start-up) and ``engine`` (the in-memory
 order workload through ``Engine.send`` beside transitions, python-statemachine and sismic;
-needs the ``bench`` extra: ``pip install -e '.[bench]'``). Without arguments all run.
+needs the ``bench`` extra: ``pip install -e '.[bench]'``), ``runtime``, ``store``, ``workers``
+and ``demo`` (the demo's business day). Without arguments all run.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ SECTIONS: dict[str, tuple[str, Callable[[object], object]]] = {
     "serve": ("bench.bench_serve", lambda main: main([])),  # type: ignore[operator]
     "replay": ("bench.bench_replay", lambda main: main([])),  # type: ignore[operator]
     "scale": ("bench.bench_scale", lambda main: main([])),  # type: ignore[operator]
+    "demo": ("bench.bench_demo", lambda main: main([])),  # type: ignore[operator]
 }
 
 

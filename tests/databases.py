@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.reference.tables import metadata as reference_metadata
 from engine.store.sql import SqlStore
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -32,6 +33,7 @@ TABLES = (
     "statewise_audit",
     "statewise_instances",
     "statewise_chart_versions",
+    *(table.name for table in reference_metadata.sorted_tables),
 )
 
 

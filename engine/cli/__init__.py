@@ -46,6 +46,8 @@ COMMANDS = (
     "replay",
     "deploy",
     "versions",
+    "flows",
+    "reference",
     "purge",
     "archive",
     "status",

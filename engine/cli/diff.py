@@ -15,6 +15,7 @@ from engine.cli.render import (
     require_dot,
     write_output,
 )
+from engine.flows import flow_path
 
 if TYPE_CHECKING:
     from engine.model import Chart
@@ -33,8 +34,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "section lists every change of meaning (what makes a new version); exit 1 when "
         "both files have the same version but different meanings.",
     )
-    d.add_argument("old", metavar="OLD", help="the earlier chart file")
-    d.add_argument("new", metavar="NEW", help="the later chart file")
+    d.add_argument("old", type=flow_path, metavar="OLD", help="the earlier chart file")
+    d.add_argument("new", type=flow_path, metavar="NEW", help="the later chart file")
     d.add_argument("-o", "--output", metavar="FILE", help="write the diff diagram here")
     d.add_argument("--format", choices=["svg", "png", "pdf", "dot"], help="diagram format")
     d.set_defaults(handler=run)

@@ -17,6 +17,7 @@ from engine.cli.common import (
     print_diagnostics,
     report_missing,
 )
+from engine.flows import flow_path
 
 __all__ = ["add_parser", "run"]
 
@@ -29,7 +30,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "the states, transitions, timers and notifications) and an index page into DIR. "
         "Fragments are skipped. The SVG files need the Graphviz 'dot' program (or use --no-svg).",
     )
-    d.add_argument("paths", nargs="+", metavar="PATH", help="a chart file or a folder of charts")
+    d.add_argument(
+        "paths",
+        nargs="+",
+        type=flow_path,
+        metavar="PATH",
+        help="a chart file or a folder of charts (builtin: names the shipped flows)",
+    )
     d.add_argument("-o", "--output", metavar="DIR", required=True, help="where to write the pages")
     d.add_argument("--no-svg", action="store_true", help="do not draw SVG files (no dot needed)")
     d.set_defaults(handler=run)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, print_diagnostics
+from engine.flows import flow_path
 
 if TYPE_CHECKING:
     from engine.expr import FunctionRegistry
@@ -50,7 +51,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         description="Draw a chart. SVG, PNG and PDF need the Graphviz 'dot' program; DOT "
         "and Mermaid do not. The notation is explained in docs/diagrams.md.",
     )
-    r.add_argument("chart", metavar="CHART", help="the chart file")
+    r.add_argument(
+        "chart", type=flow_path, metavar="CHART", help="the chart file (or builtin:SYSTEM/FILE)"
+    )
     r.add_argument(
         "--format",
         choices=["svg", "png", "pdf", "dot", "mermaid"],

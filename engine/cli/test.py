@@ -13,6 +13,7 @@ from engine.cli.common import (
     is_scenario_file,
     report_missing,
 )
+from engine.flows import flow_path
 
 __all__ = ["add_parser", "run"]
 
@@ -25,7 +26,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "script task answers and check configurations, context, notifications, manual actions "
         "and history. Prints a coverage report per chart. See docs/testing.md.",
     )
-    t.add_argument("paths", nargs="+", metavar="PATH", help="a scenario file or a folder of them")
+    t.add_argument(
+        "paths",
+        nargs="+",
+        type=flow_path,
+        metavar="PATH",
+        help="a scenario file or a folder of them (builtin: names the shipped flows)",
+    )
     t.add_argument("--junit-xml", metavar="FILE", help="also write the results as JUnit XML")
     t.add_argument("--no-coverage", action="store_true", help="do not print the coverage report")
     t.add_argument("-q", "--quiet", action="store_true", help="print failures and the summary only")

@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from engine.cli.common import EXIT_PROBLEMS, EXIT_USAGE
+from engine.flows import flow_path
 
 if TYPE_CHECKING:
     from engine.model import Chart
@@ -80,9 +81,10 @@ def add_definitions(p: argparse.ArgumentParser, *, required: bool = False) -> No
         "--definitions",
         default=default,
         required=required and default is None,
+        type=flow_path,
         metavar="DIR",
         help="the folder with the charts (older versions come from the files the database "
-        "kept; default: $STATEWISE_DEFINITIONS)",
+        "kept; builtin: for the shipped flows; default: $STATEWISE_DEFINITIONS)",
     )
 
 

@@ -15,6 +15,7 @@ from engine.cli.common import (
     print_diagnostics,
     report_missing,
 )
+from engine.flows import flow_path
 
 if TYPE_CHECKING:
     from engine.errors import Diagnostic
@@ -30,7 +31,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         description="Check chart definitions (files or folders) and report every problem "
         "as FILE:LINE:COL: CODE message. Codes are listed in docs/errors.md.",
     )
-    v.add_argument("paths", nargs="+", metavar="PATH", help="a chart file or a folder of charts")
+    v.add_argument(
+        "paths",
+        nargs="+",
+        type=flow_path,
+        metavar="PATH",
+        help="a chart file or a folder of charts (builtin: names the shipped flows)",
+    )
     v.add_argument("--format", choices=["text", "json", "github"], default="text")
     v.add_argument("--strict", action="store_true", help="fail on warnings too")
     v.add_argument(

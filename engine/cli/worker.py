@@ -135,7 +135,7 @@ def _run(args: argparse.Namespace) -> int:
         raise CommandError(str(exc), EXIT_USAGE) from exc
     try:
         policy = RetryPolicy(args.max_attempts, args.backoff, grace=args.grace)
-        app = load_app(args.app)
+        app = load_app(args.app, args.db)
     except (ValueError, SetupError) as exc:
         raise CommandError(str(exc), EXIT_USAGE) from exc
     charts = charts_for(args)
@@ -200,7 +200,7 @@ def _engine_factory(charts: list[Chart], app: App) -> Callable[[SqlStore], Engin
         # meaning changed is refused (ChartVersionConflict: deploy it as a new version)
         return Engine(
             store,
-            DatabaseClock(store),  # due times and leases by the database's clock
+            app.clock or DatabaseClock(store),  # the database's clock, unless the app has one
             tasks=app.tasks,
             transports=transports,
             charts=charts,

@@ -1,11 +1,15 @@
 """Putting a worker (or an operator command) together: store, charts, handlers, transports.
 
-**The application hook** (``--app module:function``): a function without arguments that
-returns a mapping with any of
+**The application hook** (``--app module:function``): a function that returns a mapping
+with any of
 
 * ``tasks``: ``{task name: handler}`` (handlers as for ``Engine(tasks=...)``),
 * ``transports``: ``{channel: Transport}``; these replace the defaults below,
-* ``functions``: a ``FunctionRegistry`` for charts that call functions of their own.
+* ``functions``: a ``FunctionRegistry`` for charts that call functions of their own,
+* ``clock``: the engine's clock (default: the system clock; a simulation passes its own).
+
+The function takes no arguments, or one: the database URL (``--db``), for applications
+that keep their own tables in the statewise database (``engine.reference.app:make``).
 
 Without it (or for channels it leaves out) e-mail goes through SMTP when
 ``STATEWISE_SMTP_HOST`` is set (``STATEWISE_SMTP_PORT``, default 25;
@@ -31,6 +35,7 @@ if TYPE_CHECKING:
     from engine.expr import FunctionRegistry
     from engine.model import Chart
     from engine.notify.transports import Transport
+    from engine.runtime import Clock
     from engine.service import Engine, TaskHandler
     from engine.store.sql import SqlStore
 
@@ -52,21 +57,24 @@ class SetupError(StatewiseError):
 
 
 class App:
-    """What the application contributes: task handlers, transports, functions."""
+    """What the application contributes: task handlers, transports, functions, a clock."""
 
     def __init__(
         self,
         tasks: Mapping[str, TaskHandler] | None = None,
         transports: Mapping[str, Transport] | None = None,
         functions: FunctionRegistry | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.tasks = dict(tasks or {})
         self.transports = dict(transports or {})
         self.functions = functions
+        self.clock = clock
 
 
-def load_app(spec: str | None) -> App:
-    """Import ``module:function`` and call it; ``None`` gives an empty application."""
+def load_app(spec: str | None, db: str | None = None) -> App:
+    """Import ``module:function`` and call it (with ``db`` if it takes an argument);
+    ``None`` gives an empty application."""
     if not spec:
         return App()
     module_name, sep, attr = spec.partition(":")
@@ -75,22 +83,32 @@ def load_app(spec: str | None) -> App:
     if "" not in sys.path and os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())  # as `python -m` would: the application is here
     try:
-        factory: Callable[[], Any] = getattr(import_module(module_name), attr)
+        factory: Callable[..., Any] = getattr(import_module(module_name), attr)
     except (ImportError, AttributeError) as exc:
         raise SetupError(f"--app {spec!r}: cannot import it: {exc}") from exc
     try:
-        made = factory()
+        made = factory(db) if _takes_argument(factory) else factory()
     except Exception as exc:  # the application's own failure: say so, no traceback
         raise SetupError(f"--app {spec!r} failed: {type(exc).__name__}: {exc}") from exc
     if not isinstance(made, Mapping):
         raise SetupError(f"--app {spec!r} returned {type(made).__name__}, not a mapping")
-    unknown = sorted(set(made) - {"tasks", "transports", "functions"})
+    unknown = sorted(set(made) - {"tasks", "transports", "functions", "clock"})
     if unknown:
         raise SetupError(
             f"--app {spec!r}: unknown key(s) {', '.join(unknown)}; "
-            "expected tasks, transports, functions"
+            "expected tasks, transports, functions, clock"
         )
-    return App(made.get("tasks"), made.get("transports"), made.get("functions"))
+    return App(made.get("tasks"), made.get("transports"), made.get("functions"), made.get("clock"))
+
+
+def _takes_argument(factory: Callable[..., Any]) -> bool:
+    import inspect
+
+    try:
+        params = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):  # a builtin without a signature: call it plainly
+        return False
+    return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
 
 
 def default_transports(env: Mapping[str, str] | None = None) -> dict[str, Transport]:
@@ -224,7 +242,10 @@ class _DeferredTransport:
 
 
 def deferred_engine(
-    store: SqlStore, charts: list[Chart], functions: FunctionRegistry | None = None
+    store: SqlStore,
+    charts: list[Chart],
+    functions: FunctionRegistry | None = None,
+    clock: Clock | None = None,
 ) -> Engine:
     """An engine for operator commands: it commits steps and leaves their effects pending
     for a worker (``engine.service.ops.send_deferred``); handlers are placeholders.
@@ -238,4 +259,6 @@ def deferred_engine(
         needs = chart_needs(chart)
         tasks.update(dict.fromkeys(needs.tasks, _deferred_task))
         channels.update(dict.fromkeys(needs.channels, _DeferredTransport()))
-    return Engine(store, tasks=tasks, transports=channels, charts=charts, functions=functions)
+    return Engine(
+        store, clock, tasks=tasks, transports=channels, charts=charts, functions=functions
+    )

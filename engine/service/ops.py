@@ -5,8 +5,9 @@
 * :func:`perform_outbox_item`: perform one (claimed) outbox item; a failure is recorded as
   an attempt with a backoff (:class:`RetryPolicy`), or, after ``max_attempts``, as a dead
   letter.
-* :func:`send_deferred`: commit one event's step and leave its effects pending in the
-  outbox for a worker (what the operator commands do: they hold no transports).
+* :func:`send_deferred` / :func:`start_deferred`: commit one event's step (or a new
+  instance) and leave its effects pending in the outbox for a worker (what the operator
+  commands do: they hold no transports).
 * :func:`force_state`: an administrative change of state (audit kind ``forced``).
 
 **Outbox delivery in the SQL deployment.** ``Engine.send`` commits and performs effects
@@ -61,6 +62,7 @@ __all__ = [
     "is_infrastructure",
     "perform_outbox_item",
     "send_deferred",
+    "start_deferred",
 ]
 
 log = logging.getLogger("statewise.worker")
@@ -279,6 +281,20 @@ def send_deferred(
     core.apply(record, loaded, ev, AuditInfo("event", actor, note, client_note))
     drain(engine, perform=False)
     return engine.get(instance_id)
+
+
+def start_deferred(
+    engine: Engine,
+    chart: Chart | str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    key: str | None = None,
+) -> Instance:
+    """``Engine.start`` whose effects are left in the outbox for a worker to perform."""
+    core = engine._core
+    record = core.create(core.registry.resolve(chart), EMPTY if context is None else context, key)
+    drain(engine, perform=False)
+    return engine.get(record.id)
 
 
 def entered_configuration(chart: Chart, target: str, domain: str, into: set[str]) -> None:

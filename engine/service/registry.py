@@ -1,8 +1,8 @@
 """The charts an engine runs: one interpreter per chart version, and what each chart needs.
 
 A chart is checked when it is registered: every task it declares or calls needs a handler,
-every notification channel it uses needs a transport. Charts it spawns or sends events to
-must be registered by the time its first instance starts.
+every notification channel it uses needs a transport. Charts it spawns, starts or sends
+events to must be registered by the time its first instance starts.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.errors import StatewiseError
 from engine.limits import DEFAULT_LIMITS, Limits
-from engine.model import Action, Chart, Notify, Send, Spawn, StartTask
+from engine.model import Action, Chart, Notify, Send, Spawn, StartInstance, StartTask
 from engine.runtime import Interpreter
 from engine.service.instance import leaf_states
 
@@ -72,7 +72,7 @@ def chart_needs(chart: Chart) -> Needs:
             tasks.add(a.task)
         elif isinstance(a, Notify):
             channels.add(a.channel)
-        elif isinstance(a, Spawn):
+        elif isinstance(a, Spawn | StartInstance):
             charts.add(a.chart)
         elif isinstance(a, Send) and a.target.kind == "related" and a.target.chart:
             charts.add(a.target.chart)

@@ -172,12 +172,15 @@ def test_docs_command_skips_fragments(
     assert main(["docs", str(REPO / "definitions" / "ustore"), "-o", str(out)]) == 0
     assert "wrote 2 chart pages" in capsys.readouterr().out
     names = sorted(p.name for p in out.iterdir())
+    compound = {"email_item": "sending", "print_item": "producing"}  # their polling states
     assert names == [
         "index.md",
         *(
             f"ustore.{item}{suffix}"
             for item in ("email_item", "print_item")
             for suffix in (
+                f"--{compound[item]}.diagram.html",
+                f"--{compound[item]}.svg",
                 ".diagram.html",
                 ".full.diagram.html",
                 ".full.svg",
@@ -186,4 +189,4 @@ def test_docs_command_skips_fragments(
                 ".svg",
             )
         ),
-    ]  # flat charts: no compound state, so no diagram of one
+    ]  # the fragment (item-common) has no page of its own; each compound state has one

@@ -8,6 +8,7 @@ the cases the fast path must leave to the general algorithm, one by one.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -187,6 +188,19 @@ def test_the_common_steps_take_the_fast_path(count_fast_steps: type[Counted]) ->
     m.send("ship")
     assert m.snapshot.done
     assert count_fast_steps.taken() == 3
+
+
+def test_a_fast_step_into_a_final_state_forgets_the_calls_waiting(
+    count_fast_steps: type[Counted],
+) -> None:
+    """A finished instance waits for no task outcome, whichever path finished it."""
+    m = Machine(ORDER, {"total": "10", "limit": "20"})
+    m.interp = Checked(m.chart)
+    m.send("pay")
+    m.snapshot = dataclasses.replace(m.snapshot, calls={"i-1:check:1": "check"})
+    m.send("ship")
+    assert m.snapshot.done and dict(m.snapshot.calls or {}) == {}
+    assert count_fast_steps.taken() == 2
 
 
 def test_a_guard_error_is_logged_by_the_general_path(count_fast_steps: type[Counted]) -> None:

@@ -69,8 +69,13 @@ def make_engine(
     echo: bool = False,
     sqlite_synchronous: str = "NORMAL",
     busy_timeout: float = 10.0,
+    sqlite_begin: str = "BEGIN",
 ) -> Engine:
-    """A SQLAlchemy engine for ``url``, its connections set up the way the store needs."""
+    """A SQLAlchemy engine for ``url``, its connections set up the way the store needs.
+
+    ``sqlite_begin`` is what SQLAlchemy's own transactions start with on SQLite (``BEGIN
+    IMMEDIATE`` for code that writes in them and must queue for the lock, not fail).
+    """
     check_url(url)
     u = make_url(url)
     backend = u.get_backend_name()
@@ -81,7 +86,7 @@ def make_engine(
         engine = create_engine(
             u, echo=echo, connect_args={"check_same_thread": False, "timeout": busy_timeout}
         )
-        _sqlite_setup(engine, sync, busy_timeout)
+        _sqlite_setup(engine, sync, busy_timeout, sqlite_begin)
         return engine
     if backend == "postgresql":
         if u.get_driver_name() != "psycopg":
@@ -92,7 +97,7 @@ def make_engine(
     raise AssertionError(backend)  # pragma: no cover - check_url allows no other backend
 
 
-def _sqlite_setup(engine: Engine, synchronous: str, busy_timeout: float) -> None:
+def _sqlite_setup(engine: Engine, synchronous: str, busy_timeout: float, begin_sql: str) -> None:
     def connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
         dbapi_connection.isolation_level = None  # we say BEGIN ourselves
         cur = dbapi_connection.cursor()
@@ -103,7 +108,7 @@ def _sqlite_setup(engine: Engine, synchronous: str, busy_timeout: float) -> None
         cur.close()
 
     def begin(connection: Any) -> None:  # SQLAlchemy's own transactions (migrations)
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql(begin_sql)
 
     event.listen(engine, "connect", connect)
     event.listen(engine, "begin", begin)

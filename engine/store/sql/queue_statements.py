@@ -99,6 +99,15 @@ class QueueStatements:
             "now",
             "limit",
         )
+        self.outbox_backlog = sql(
+            select(func.count())
+            .select_from(outbox)
+            .where(
+                OB.status.in_(OPEN),
+                OB.lease_owner.is_not(None) | (OB.next_attempt_at <= param("now")),
+            ),
+            "now",
+        )
         picked_retry = (
             select(OB.id)
             .where(

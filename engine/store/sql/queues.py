@@ -150,6 +150,11 @@ class Operations:
             pass
         raise ValueError(f"cursor {cursor!r} does not belong to this listing")
 
+    def outbox_backlog(self, cutoff: datetime) -> int:
+        """Open outbox items a worker is performing (claimed) or could claim at ``cutoff``
+        (what a simulation waits for before it moves its clock on)."""
+        return int(self._db.one(self._queue_sql.outbox_backlog, (self._time(cutoff),))[0])
+
     # -- dead letters -------------------------------------------------------------------
     def dead_letters(self, limit: int = 100) -> tuple[OutboxItem, ...]:
         """Outbox items given up on (``outbox_failed(..., dead=True)``), oldest first."""

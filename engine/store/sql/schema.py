@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 #: the schema revision this version of statewise reads and writes
-HEAD = "v0005_scale"
+HEAD = "v0002_reference"
 #: the Alembic migrations shipped inside the package
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "statewise_alembic_version"
