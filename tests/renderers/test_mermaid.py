@@ -146,6 +146,8 @@ def test_mermaid_cli_renders_every_chart(
             if mmdc is None
             else "no Chromium for mmdc"
         )
+        if os.environ.get("STATEWISE_REQUIRE_MERMAID") == "1":
+            pytest.fail(f"{reason}; STATEWISE_REQUIRE_MERMAID=1 requires the Mermaid CLI")
         print(f"skipped: {reason}")
         pytest.skip(reason=f"the Mermaid CLI is not installed here: {reason}")
     config = tmp_path / "puppeteer.json"
