@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.cli.common import EXIT_PROBLEMS, EXIT_USAGE
 from engine.flows import flow_path
+from engine.ops.wording import duration
 
 if TYPE_CHECKING:
     from engine.model import Chart
@@ -156,21 +157,6 @@ def charts_for(args: argparse.Namespace, *, required: bool = True) -> list[Chart
     except SetupError as exc:
         code = EXIT_USAGE if "no such folder" in str(exc) else EXIT_PROBLEMS
         raise CommandError(str(exc), code) from exc
-
-
-def duration(delta: timedelta) -> str:
-    """``3d 4h``, ``2h 05m``, ``4m 10s``, ``12s``: the two largest units."""
-    total = max(0, int(delta.total_seconds()))
-    days, rest = divmod(total, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    if minutes:
-        return f"{minutes}m {seconds:02d}s"
-    return f"{seconds}s"
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}

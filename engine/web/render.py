@@ -14,6 +14,8 @@ from typing import Any
 import jinja2
 from starlette.responses import HTMLResponse
 
+from engine.ops.wording import duration
+
 __all__ = ["age", "page", "show"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -23,17 +25,7 @@ def age(value: timedelta | None) -> str:
     """``3d 4h``, ``2h 05m``, ``4m 10s``, ``12s`` (the two largest units)."""
     if value is None:
         return ""
-    total = max(0, int(value.total_seconds()))
-    days, rest = divmod(total, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    if minutes:
-        return f"{minutes}m {seconds:02d}s"
-    return f"{seconds}s"
+    return duration(value)
 
 
 def when(value: datetime | None) -> str:
