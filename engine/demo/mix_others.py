@@ -88,6 +88,10 @@ def collect_orders(mix: Mix, count: int) -> None:
             mix.add(at + mix.minutes(120, 60 * 30), "cc.pickup", f"C{document}")
 
 
+#: the repair products ATS orders are for (an EVAL's priced order keeps its product)
+REPAIRS = ("RP-SPINDLE", "RP-SERVO", "RP-GEARBOX")
+
+
 def ats_orders(mix: Mix, count: int) -> None:
     outage = DAY_START + timedelta(hours=4)
     mix.add(outage, "ats.crm", "", outage="Salesforce maintenance")
@@ -99,6 +103,8 @@ def ats_orders(mix: Mix, count: int) -> None:
         context = {
             "order_id": order_id,
             "customer_email": f"buyer{n}@ats.example",
+            "customer_id": f"ATSC{n:05d}",
+            "product_sku": "NP-PLC-S7" if order_type == "new_product" else REPAIRS[n % 3],
             "order_type": order_type,
             "account_has_terms": payment == "po",
             "crm_poll_interval": "20m",

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.reference.crm import repair_fee
 from engine.reference.inventory import notify_waiting
 from engine.service.ops import send_deferred
 from tests.reference.simulation import Simulation
@@ -197,3 +198,19 @@ def test_ats(sim: Simulation) -> None:
     sim.send("ats.order", "421", "done.invoke.csr_manual_entry", {"salesforce_order_no": number})
     assert "in_process" in sim.leaves("ats.order", "421")
     assert sim.systems.crm.opportunities() == {"order_accepted": 2}
+    # an EVAL repair: evaluated, the customer agrees to the fee, the zero-dollar order is
+    # cancelled and the priced order for the same customer and product starts (seed 004)
+    repair = {**card, "order_type": "eval_repair", "customer_id": "C-77", "product_sku": "RP-9"}
+    sim.start("ats.order", {**repair, "order_id": "422"}, "422")
+    sim.send("ats.order", "422", "bc.payment.authorized", {"authorized_at": at})
+    assert "awaiting_evaluation" in sim.leaves("ats.order", "422")
+    sim.advance(timedelta(hours=3, minutes=30), step=timedelta(minutes=15))
+    old, new = sim.find("ats.order", "422"), sim.find("ats.order", "422-R")
+    assert old.leaf_states == ("canceled",) and old.context["replaced_by_order_id"] == "422-R"
+    assert new.context["replaces_order_id"] == "422"
+    assert {k: new.context[k] for k in ("customer_id", "product_sku", "order_type")} == {
+        "customer_id": "C-77",
+        "product_sku": "RP-9",
+        "order_type": "priced_repair",
+    }
+    assert new.context["order_total"] == repair_fee("422") > 0
