@@ -73,8 +73,13 @@ def collect_orders(mix: Mix, count: int) -> None:
             "notify_customer_sms": mix.chance(0.3),
             "notify_store_email": True,
             "customer_mapping": mix.pick(
-                {"email": 0.5, "email_or_phone": 0.3, "phone": 0.1, "blank": 0.1}
+                {"email": 0.45, "email_or_phone": 0.3, "phone": 0.1, "blank": 0.05, "fixed": 0.1}
             ),
+            # the walk-in customer of a fixed mapping; only STORE2 has set it up (demo/run.py),
+            # so STORE3's staff name the customer by hand
+            "fixed_customer_no": f"{store}-WALKIN",
+            # the web shop is its own company: IC postings, settled at the pickup
+            "ic_clearing": "at_shipment" if from_store == "WEB" else "none",
             "order_amount": f"{mix.rng.randint(20, 400)}.00",
             "prepayment_percent": mix.rng.choice(("0", "0", "50", "100")),
             "processing_expiry": "4h",
@@ -83,6 +88,8 @@ def collect_orders(mix: Mix, count: int) -> None:
         }
         if mix.chance(0.3):  # IC clearing by the post-processing module, archived by hand
             context |= {"archive_on_delivery": False, "post_processing_module": "IC_CLEARING"}
+            if from_store == "WEB":
+                context["ic_clearing"] = "by_post_processing"
         mix.add(at, "cc.new", document, context=context)
         if mix.chance(0.6):  # the customer comes to pick it up
             mix.add(at + mix.minutes(120, 60 * 30), "cc.pickup", f"C{document}")

@@ -156,11 +156,15 @@ def test_collect(sim: Simulation) -> None:
         "prepayment_percent": "50",
         "archive_on_delivery": False,
         "post_processing_module": "IC_CLEARING",
+        "ic_clearing": "by_post_processing",
     }
     sim.start("collect.send_to_store", origin, "S-900")
     sim.advance(timedelta(seconds=10), step=timedelta(seconds=10))  # the scheduled Send Order
     assert sim.leaves("collect.send_to_store", "S-900") == {"waiting_for_store"}
     assert sim.leaves("collect.collect_in_store", "CS-900") == {"processing_pending", "no_delivery"}
+    # the import mapped the customer by e-mail (created: the store did not know her)
+    mapped = sim.find("collect.collect_in_store", "CS-900").context
+    assert mapped["customer_match"] == "created" and mapped["customer_no"].startswith("STORE2-CU")
     sim.send("collect.collect_in_store", "CS-900", "confirm", roles={"store_staff"})
     sim.advance(timedelta(seconds=10), step=timedelta(seconds=10))
     assert sim.find("collect.send_to_store", "S-900").context["processing_status"] == "confirmed"
@@ -169,6 +173,16 @@ def test_collect(sim: Simulation) -> None:
     ic = sim.systems.collect.ic_balance()
     assert ic["sales"] == Decimal("120.00")
     assert ic["ic_receivable"] == ic["ic_payable"] == Decimal("0.00")  # posted, then cleared
+    # transferred at the import, sold at the pickup, settled by the post-processing module
+    assert [(c, a, n) for c, a, _, n in sim.systems.collect.postings("CS-900")] == [
+        ("STORE2", "ic_receivable", Decimal("60.00")),
+        ("WEB", "ic_payable", Decimal("60.00")),
+        ("STORE2", "sales", Decimal("120.00")),
+        ("WEB", "ic_payable", Decimal("-60.00")),
+        ("STORE2", "ic_receivable", Decimal("-60.00")),
+        ("WEB", "bank", Decimal("-60.00")),
+        ("STORE2", "bank", Decimal("60.00")),
+    ]
     # the origin notifies: the store on sending, the customer when the poll sees a change
     # (it first sees the order confirmed: the store confirmed before the first poll)
     assert [m.template for m in sim.systems.mailbox.messages()] == [
