@@ -46,6 +46,14 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(json.loads(text.read_text("utf-8")))
 
 
+def _at(data: Any, path: Pointer) -> dict[str, Any] | None:
+    for key in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data if isinstance(data, dict) else None
+
+
 class _Policy:
     def __init__(
         self,
@@ -98,28 +106,36 @@ class _Policy:
             path: Pointer = tuple(err.absolute_path)
             what = format_path(path) or "the file"
             message = err.message
-            if err.validator == "oneOf":
+            if err.validator == "oneOf" and not path:
+                message = "expected `scopes` (one chart's rules) or `charts` (a section per chart)"
+            elif err.validator == "oneOf":
                 message = (
                     "expected `send`, `suppress`, or a mapping {action: send|suppress|redirect, "
                     "to: [addresses], reason: text}"
                 )
             self.error(f"notification policy: {what}: {message}", path, policy)
-        broken = {tuple(e.absolute_path)[:3] for e in errors}
-        scopes = data.get("scopes") if isinstance(data, dict) else None
-        if not isinstance(scopes, dict) or any(len(b) < 3 for b in broken):
+        # the rules for this chart: `scopes`, or its section of a file several charts share
+        base: Pointer = ("scopes",)
+        if isinstance(data, dict) and "charts" in data:
+            base = ("charts", str(self.doc.data.get("id")), "scopes")
+        depth = len(base) + 2
+        broken = {tuple(e.absolute_path)[:depth] for e in errors}
+        scopes = _at(data, base)
+        if any(len(b) < depth for b in broken) or (scopes is None and base[0] == "scopes"):
             return None  # the shape is wrong: nothing more to check
         out: dict[str, MappingProxyType[str, PolicyRule]] = {}
         known = ", ".join(sorted(self.templates)) or "none declared"
-        for scope, entries in scopes.items():
+        for scope, entries in (scopes or {}).items():
             found: dict[str, PolicyRule] = {}
             for template, spec in entries.items():
-                path = ("scopes", scope, template)
+                path = (*base, scope, template)
                 if path in broken:
                     continue
                 if template != ANY and template not in self.templates:
                     self.error(
-                        f"notification policy names template '{template}', which the chart "
-                        f"does not declare; expected one of: {known} (or `*`)",
+                        f"notification policy names template '{template}', which chart "
+                        f"'{self.doc.data.get('id')}' does not declare; expected one of: {known} "
+                        "(or `*`)",
                         path,
                         policy,
                     )

@@ -216,7 +216,12 @@ def _errors(path: Path) -> list[str]:
             "scopes:\n  S1:\n    order_new: drop\n",
             "E507 policy.yaml:3 notification policy: scopes.S1.order_new: expected `send`",
         ),
-        ("shops: {}\n", "E507 policy.yaml:1 notification policy: the file: 'scopes' is a required"),
+        ("shops: {}\n", "E507 policy.yaml:1 notification policy: the file: expected `scopes`"),
+        (
+            "charts:\n  t.shop_order:\n    scopes:\n      S1: {order_nw: suppress}\n",
+            "E507 policy.yaml:4 notification policy names template 'order_nw', which chart "
+            "'t.shop_order' does not declare",
+        ),
     ],
 )
 def test_policy_problems_name_the_file_and_line(tmp_path: Path, policy: str, expected: str) -> None:
@@ -264,6 +269,29 @@ def test_enum_choices_are_all_checked(tmp_path: Path) -> None:
     )
     errors = _errors(_folder(tmp_path, None, chart))
     assert any(e.startswith("E505") and "'order_void'" in e for e in errors), errors
+
+
+SHARED = """
+charts:
+  t.shop_order:
+    scopes:
+      SHOP10: {order_new: {action: suppress, reason: the ERP confirms orders}}
+  other.chart:
+    scopes:
+      SHOP10: {templates_of_another_chart: suppress}
+"""
+
+
+def test_a_shared_policy_file_has_a_section_per_chart(tmp_path: Path) -> None:
+    engine, mail, iid = _run(_folder(tmp_path, SHARED), "SHOP10", "order_cancelled")
+    assert [m.template for m in mail.sent] == ["order_cancelled"]
+    assert _logs(engine, iid) == [
+        "notification 'order_new' suppressed by the notification policy for scope 'SHOP10': "
+        "the ERP confirms orders"
+    ]
+    unlisted = SHARED.replace("t.shop_order", "not.this.chart")
+    _, mail, _ = _run(_folder(tmp_path, unlisted), "SHOP10", "order_cancelled")
+    assert [m.template for m in mail.sent] == ["order_new", "order_cancelled"]
 
 
 def test_a_policy_is_part_of_the_version(tmp_path: Path) -> None:
