@@ -106,6 +106,21 @@ def test_notes_and_actor_reach_actions_templates_and_history(tmp_path: Path) -> 
     assert (step.note, step.client_note, step.actor) == ("fraud check", "out of stock", "bo")
 
 
+def test_an_event_with_declared_data_keeps_its_notes(tmp_path: Path) -> None:
+    chart = CHART.replace(
+        "initial: open", "events:\n  cancel: {source: manual, data: {code: string}}\ninitial: open"
+    )
+    path = _folder(tmp_path, None, chart)
+    mail = MemoryTransport()
+    engine = Engine(MemoryStore(), transports={"email": mail}, charts=[load_chart(path)])
+    context = {"shop_code": "S1", "customer_email": "a@b.example",
+               "shop": {"sender": None, "cancel_template": "order_cancelled"}}  # fmt: skip
+    iid = engine.start("t.shop_order", context).id
+    engine.send(iid, "cancel", {"code": "X"}, actor="bo", note="n", client_note="c")
+    assert engine.get(iid).context["reason"] == "c"
+    assert mail.sent[-1].body == "Reason: c [n]"
+
+
 def test_a_step_without_notes_sees_null(tmp_path: Path) -> None:
     engine, mail, iid = _run(_folder(tmp_path, None), "S1", "order_cancelled")
     assert engine.get(iid).context["reason"] is None
