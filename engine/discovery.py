@@ -10,6 +10,8 @@ from pathlib import Path
 __all__ = ["find_files", "is_chart_file", "is_scenario_file"]
 
 _SCENARIO_SUFFIXES = (".scenario.yaml", ".scenario.yml")
+#: data files a chart names (a notification policy), not charts
+_DATA_SUFFIXES = (".policy.yaml", ".policy.yml")
 
 
 def is_scenario_file(path: Path) -> bool:
@@ -17,8 +19,12 @@ def is_scenario_file(path: Path) -> bool:
 
 
 def is_chart_file(path: Path) -> bool:
-    """A YAML file that is not a scenario (charts and fragments)."""
-    return path.suffix in (".yaml", ".yml") and not is_scenario_file(path)
+    """A YAML file that is not a scenario or a policy (charts and fragments)."""
+    return (
+        path.suffix in (".yaml", ".yml")
+        and not is_scenario_file(path)
+        and not path.name.endswith(_DATA_SUFFIXES)
+    )
 
 
 def find_files(

@@ -68,7 +68,7 @@ def collect_usage(chart: Chart) -> Usage:
         elif isinstance(a, Spawn):
             u.sendable.add(f"done.spawn.{a.id}")
         elif isinstance(a, Notify):
-            u.templates.add(a.template)
+            u.templates.update(a.choices or (a.template,))
     for s in chart.states.values():
         u.tasks.update(i.task for i in s.invoke)
         if s.id and _can_complete(chart, s.id):

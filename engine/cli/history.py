@@ -47,20 +47,23 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         print_json([audit_entry(r) for r in records])
         return EXIT_OK
-    print_table(
-        ["SEQ", "TIME", "KIND", "EVENT", "FROM", "TO", "ACTOR", "NOTE"],
+    rows = [
         [
-            (
-                r.seq,
-                r.time.strftime("%Y-%m-%d %H:%M:%S"),
-                r.kind,
-                r.event or "",
-                ",".join(r.from_configuration),
-                ",".join(r.to_configuration),
-                r.actor or "",
-                r.note or "",
-            )
-            for r in records
-        ],
-    )
+            r.seq,
+            r.time.strftime("%Y-%m-%d %H:%M:%S"),
+            r.kind,
+            r.event or "",
+            ",".join(r.from_configuration),
+            ",".join(r.to_configuration),
+            r.actor or "",
+            r.note or "",
+        ]
+        for r in records
+    ]
+    header = ["SEQ", "TIME", "KIND", "EVENT", "FROM", "TO", "ACTOR", "NOTE"]
+    if any(r.client_note for r in records):  # what the customer was told, beside the audit note
+        header.append("TO THE CUSTOMER")
+        for row, r in zip(rows, records, strict=True):
+            row.append(r.client_note or "")
+    print_table(header, [tuple(row) for row in rows])
     return EXIT_OK

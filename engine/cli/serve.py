@@ -68,8 +68,9 @@ def run(args: argparse.Namespace) -> int:
     missing = missing_packages()
     if missing:
         print(
-            f"statewise serve: needs {', '.join(missing)}, which is not installed. "
-            "Install the serve extra: pip install 'statewise[serve]'",
+            f"statewise serve: needs {', '.join(missing)} ({'is' if len(missing) == 1 else 'are'} "
+            "not installed). Install the serve extra: pip install 'statewise[serve]' "
+            "(from a checkout: pip install '.[serve]')",
             file=sys.stderr,
         )
         return EXIT_USAGE

@@ -52,6 +52,19 @@ class Scope:
     in_state: Callable[[str], bool]
     variables: Mapping[str, Any] = EMPTY
     event_name: str | None = None  # ``_event.name``: None before the first event
+    #: ``_event.actor``, ``_event.note``, ``_event.client_note``: who sent the event
+    actor: str | None = None
+    note: str | None = None
+    client_note: str | None = None
+
+    def system_event(self) -> dict[str, Any]:
+        """``_event`` as a record."""
+        return {
+            "name": self.event_name,
+            "actor": self.actor,
+            "note": self.note,
+            "client_note": self.client_note,
+        }
 
 
 class Compiled:
@@ -115,10 +128,16 @@ class _Compiler:
         root_fn: Evaluator
         if root == "event":
             root_fn = operator.attrgetter("event")
+        elif root == SYSTEM_EVENT and keys == ("name",):
+            return operator.attrgetter("event_name")
+        elif (
+            root == SYSTEM_EVENT and len(keys) == 1 and keys[0] in ("actor", "note", "client_note")
+        ):
+            return operator.attrgetter(keys[0])
         elif root == SYSTEM_EVENT:
 
             def root_fn(s: Scope) -> Any:
-                return {"name": s.event_name}
+                return s.system_event()
         elif root == "context" and keys:
             first, keys = keys[0], keys[1:]
 

@@ -173,9 +173,16 @@ def is_assignable(source: Type, target: Type) -> bool:
 #: A record with no fields: the data of an event that declares none.
 EMPTY_RECORD = RecordType(())
 
-#: The reserved name of the event being processed (SCXML's ``_event``): ``_event.name``.
+#: The reserved name of the event being processed (SCXML's ``_event``): ``_event.name``,
+#: and who sent it: ``_event.actor``, ``_event.note`` (the audit note, internal) and
+#: ``_event.client_note`` (what the customer is told), null unless a person gave them.
 SYSTEM_EVENT = "_event"
+_WHO = (
+    Field("actor", OptionalType(STRING)),
+    Field("note", OptionalType(STRING)),
+    Field("client_note", OptionalType(STRING)),
+)
 #: Its type where an event may be missing: null while the initial states are entered.
-SYSTEM_EVENT_TYPE = RecordType((Field("name", OptionalType(STRING)),))
+SYSTEM_EVENT_TYPE = RecordType((Field("name", OptionalType(STRING)), *_WHO))
 #: Its type where an event is certain (a transition on an event, an entry only events reach).
-SYSTEM_EVENT_NAMED = RecordType((Field("name", STRING),))
+SYSTEM_EVENT_NAMED = RecordType((Field("name", STRING), *_WHO))

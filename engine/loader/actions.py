@@ -29,7 +29,6 @@ from engine.model import (
     Expression,
     If,
     Log,
-    Notify,
     Raise,
     Send,
     SendTarget,
@@ -255,40 +254,13 @@ class ActionBuilder:
         return Cancel(send_id, self.doc.span(path))
 
     def _notify(self, item: dict[str, Any], path: Pointer, env: TypeEnv) -> Action | None:
-        spec = item.get("notify")
-        if not isinstance(spec, dict):
-            return None
-        npath: Pointer = (*path, "notify")
-        name = spec.get("template")
-        template = self.templates.get(str(name))
-        if template is None:
-            known = ", ".join(sorted(self.templates)) or "none declared"
-            self.error(
-                "E308", f"unknown template '{name}'; expected one of: {known}", (*npath, "template")
-            )
-        channel = spec.get("channel") or (template.channel if template else None) or "email"
-        recipients: list[Expression] = []
-        for i, value in enumerate(spec.get("to") or []):
-            if value is None:
-                continue  # left out: it broke the schema
-            expr, typ = self.compiler.expression(value, (*npath, "to", i), env)
-            if expr is None:
-                continue
-            base = strip_optional(typ) if typ is not None else None
-            if base is not None and not (
-                base == STRING
-                or (isinstance(base, ListType) and strip_optional(base.item) == STRING)
-            ):
-                self.error(
-                    "E211",
-                    f"a recipient is {typ.describe() if typ else '?'}; expected text (an address or phone "
-                    "number) or a list of text",
-                    (*npath, "to", i),
-                )
-                continue
-            recipients.append(expr)
-        data = self._data(spec.get("data"), (*npath, "data"), env, None, "notification")
-        return Notify(str(name), str(channel), tuple(recipients), data, self.doc.span(path))
+        from engine.loader.notify import build_notify
+
+        return build_notify(self, item, path, env)
+
+    def data_of(self, data: Any, path: Pointer, env: TypeEnv) -> tuple[tuple[str, Expression], ...]:
+        """A notify action's ``data``: expressions under names the template reads."""
+        return self._data(data, path, env, None, "notification")
 
     def _task(self, item: dict[str, Any], path: Pointer, env: TypeEnv) -> Action | None:
         spec = item.get("task")

@@ -27,6 +27,7 @@ from engine.loader.declarations import build_declarations
 from engine.loader.entering import EventFlow, Shape
 from engine.loader.environments import Environments
 from engine.loader.expressions import ExpressionCompiler
+from engine.loader.policy import build_policy
 from engine.loader.states import StateRefs, StateSkeleton, collect_states
 from engine.loader.transitions import TransitionBuilder
 from engine.loader.yaml_source import Document, Pointer, format_path
@@ -330,6 +331,10 @@ class ChartBuilder:
             for sid, sk in self.skeletons.items()
         }
         rules = self.rules()
+        policy = build_policy(
+            self.doc, self.diagnostics, self.compiler, self.base_env, self.decl.templates,
+            self.sources,
+        )  # fmt: skip
         self.actions.check_cancels()
         if not self.skeletons[ROOT].children:
             self.error(
@@ -360,6 +365,7 @@ class ChartBuilder:
                 source_hash=self._hash(),
                 sources=(self.doc.file, *self.sources),
                 refs=MappingProxyType(self.refs.unique()),
+                notification_policy=policy,
             )
         except ValueError:
             if self.ok:

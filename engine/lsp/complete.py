@@ -62,7 +62,13 @@ def _expression(chart: Chart, spot: Spot, before: str) -> list[types.CompletionI
     if event is not None and event.fields:
         names = ", ".join(f.name for f in event.fields)
         out.append(_item("event", K.Variable, f"the event's data: {names}"))
-    out.append(_item("_event", K.Variable, "the event being processed: _event.name"))
+    out.append(
+        _item(
+            "_event",
+            K.Variable,
+            "the event being processed: _event.name, .actor, .note, .client_note",
+        )
+    )
     for fn in default_functions():
         out.append(_item(fn.name, K.Function, fn.describe(), fn.doc, f"{fn.name}("))
     out.append(
@@ -95,7 +101,7 @@ def template_variables(chart: Chart, template: str) -> list[types.CompletionItem
     keys = {
         k
         for a in chart.actions()
-        if isinstance(a, Notify) and a.template == template
+        if isinstance(a, Notify) and template in (a.choices or (a.template,))
         for k, _ in a.data
     }
     out += [_item(k, K.Variable, "passed by a notify action's data") for k in sorted(keys)]

@@ -63,6 +63,12 @@ from engine.model.declarations import (
 from engine.model.expression import (
     Expression as Expression,
 )
+from engine.model.policy import (
+    NotificationPolicy as NotificationPolicy,
+)
+from engine.model.policy import (
+    PolicyRule as PolicyRule,
+)
 from engine.model.states import (
     ROOT as ROOT,
 )
@@ -115,7 +121,9 @@ __all__ = [
     "Invoke",
     "Log",
     "Manual",
+    "NotificationPolicy",
     "Notify",
+    "PolicyRule",
     "Raise",
     "Rule",
     "Send",

@@ -80,11 +80,23 @@ class Cancel:
 
 @dataclass(frozen=True, slots=True)
 class Notify:
+    """Render a template and send it.
+
+    ``template`` names the template, or (with ``template_from``, an expression whose value
+    names it, chosen as data) shows that expression for people. ``choices`` are the
+    templates the action may render: the one named, the values of an enum-typed choice,
+    or every template of the chart. ``sender`` is the e-mail sender's address (an
+    expression), or None for the transport's own.
+    """
+
     template: str
     channel: str  # "email" | "sms"
     to: tuple[Expression, ...]
     data: tuple[tuple[str, Expression], ...] = ()
     span: Span | None = None
+    template_from: Expression | None = None
+    choices: tuple[str, ...] = ()
+    sender: Expression | None = None
 
 
 @dataclass(frozen=True, slots=True)

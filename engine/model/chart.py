@@ -11,6 +11,7 @@ from typing import Any
 from engine.expr.types import EMPTY_RECORD, RecordType
 from engine.model.actions import Action, walk_actions
 from engine.model.declarations import Calendar, EventDecl, Rule, TaskDecl, TemplateDecl
+from engine.model.policy import NotificationPolicy
 from engine.model.states import ROOT, State, StateKind
 from engine.model.transitions import Transition
 
@@ -48,6 +49,8 @@ class Chart:
     sources: tuple[str, ...] = field(default=())  # the chart file and every included fragment
     #: every unambiguous state reference (bare name or path suffix) -> state id
     refs: Mapping[str, str] = field(default_factory=_empty)
+    #: per scope, which notifications are sent, suppressed or redirected (a data file)
+    notification_policy: NotificationPolicy | None = None
 
     def __post_init__(self) -> None:
         if ROOT not in self.states:

@@ -82,7 +82,17 @@ def _action(a: Action) -> Doc:
             return {"cancel": sid}
         case Notify(template=template, channel=channel, to=to, data=data):
             recipients = [_expr(r) for r in to]
-            return {"notify": template, "channel": channel, "to": recipients, "data": _data(data)}
+            out: Doc = {
+                "notify": template,
+                "channel": channel,
+                "to": recipients,
+                "data": _data(data),
+            }
+            if a.template_from is not None:  # only when given: older charts keep theirs
+                out["template_from"] = _expr(a.template_from)
+            if a.sender is not None:
+                out["sender"] = _expr(a.sender)
+            return out
         case StartTask(task=task, input=data):
             return {"task": task, "input": _data(data)}
         case Spawn(id=sid, chart=chart, for_each=fe, item_name=item, context=ctx, key=key):
@@ -167,7 +177,7 @@ def _state(chart: Chart, state: State) -> Doc:
 def meaning(chart: Chart) -> Doc:
     """The chart's meaning as plain JSON-able data (see the module doc for what counts)."""
     root = chart.states[ROOT]
-    return {
+    doc: Doc = {
         "context": {f.name: _type(f.type) for f in chart.context.fields},
         "defaults": {k: _value(v) for k, v in chart.defaults.items()},
         "events": {
@@ -200,6 +210,16 @@ def meaning(chart: Chart) -> Doc:
         "start": _state(chart, root),
         "states": {sid: _state(chart, s) for sid, s in chart.states.items() if sid != ROOT},
     }
+    policy = chart.notification_policy
+    if policy is not None:  # only when given: the meaning of older charts stays as it was
+        doc["notification_policy"] = {
+            "scope": _expr(policy.scope),
+            "rules": {
+                key: {t: [r.action, list(r.to), r.reason] for t, r in rules.items()}
+                for key, rules in policy.rules.items()
+            },
+        }
+    return doc
 
 
 def _text(text: str | None) -> str | None:

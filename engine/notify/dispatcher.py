@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import StatewiseError
+from engine.notify.addresses import address_problem
 from engine.notify.messages import Message
 from engine.notify.transports import Transport
 
@@ -56,7 +57,18 @@ class Dispatcher:
                 f"template {effect.template!r} of chart {chart.id!r} failed to render: {reason}"
             ) from exc
         channel = effect.channel or decl.channel or "email"
-        return Message(channel, tuple(effect.recipients), subject, body, decl.name, instance.id)
+        sender = effect.sender
+        if sender is not None:
+            why = address_problem(sender)
+            if why is not None:
+                shown = sender if len(sender) <= 80 else sender[:77] + "..."
+                raise NotificationError(
+                    f"template {effect.template!r} of chart {chart.id!r}: the sender {shown!r} "
+                    f"is {why}; expected one address such as shop@example.com"
+                )
+        return Message(
+            channel, tuple(effect.recipients), subject, body, decl.name, instance.id, sender
+        )
 
     def dispatch(
         self,

@@ -12,7 +12,8 @@ class Message:
     """One notification: who gets it, on which channel, and its rendered text.
 
     ``template`` names the chart template it was rendered from; ``instance_id`` the
-    instance whose step asked for it.
+    instance whose step asked for it; ``sender`` the e-mail sender's address chosen by
+    the chart (a store's own account), None for the transport's own.
     """
 
     channel: str
@@ -21,6 +22,7 @@ class Message:
     body: str
     template: str
     instance_id: str
+    sender: str | None = None
 
     @property
     def text(self) -> str:

@@ -15,7 +15,6 @@ to the server explicitly: nothing is read back from the ``To`` header.
 from __future__ import annotations
 
 import hashlib
-import re
 import smtplib
 import ssl
 from email.headerregistry import Address
@@ -23,13 +22,10 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 from engine.errors import StatewiseError
+from engine.notify.addresses import address_problem
 from engine.notify.messages import Message
 
 __all__ = ["InvalidRecipient", "SmtpTransport", "TransportError", "email_address"]
-
-_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")
 
 
 class TransportError(StatewiseError):
@@ -43,10 +39,9 @@ class InvalidRecipient(TransportError):
 def email_address(value: str) -> str:
     """``value`` if it is exactly one plain address (``local@domain``, at most 254
     characters), else :class:`InvalidRecipient` naming what was wrong."""
-    if len(value) > 254 or _ADDRESS.fullmatch(value) is None:
+    why = address_problem(value)
+    if why is not None:
         shown = value if len(value) <= 80 else value[:77] + "..."
-        several = "," in value or ";" in value or value.count("@") > 1
-        why = "several addresses in one field" if several else "not a plain address"
         raise InvalidRecipient(
             f"recipient {shown!r} is {why}; expected one address such as ann@example.com "
             "per recipient"
@@ -82,7 +77,7 @@ class SmtpTransport:
     def build(self, message: Message, *, idempotency_key: str) -> EmailMessage:
         """The e-mail as it is sent (exposed for tests and previews)."""
         mail = EmailMessage()
-        mail["From"] = self.sender
+        mail["From"] = self.sender if message.sender is None else email_address(message.sender)
         mail["To"] = [_address(email_address(r)) for r in message.recipients]
         mail["Subject"] = message.subject or message.template
         mail["Date"] = formatdate(localtime=False, usegmt=True)

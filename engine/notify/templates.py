@@ -25,7 +25,7 @@ from engine.source import Span
 __all__ = ["ALWAYS_AVAILABLE", "check_templates", "environment", "render"]
 
 #: Variables every template may use besides the context fields and notify data.
-ALWAYS_AVAILABLE = frozenset({"event", "instance"})
+ALWAYS_AVAILABLE = frozenset({"event", "_event", "instance"})
 
 
 #: the longest subject a template may render
@@ -128,7 +128,8 @@ def check_templates(
     context = frozenset(f.name for f in chart.context.fields)
     data_keys: dict[str, set[str]] = {}
     for n in notify_actions(chart):
-        data_keys.setdefault(n.template, set()).update(k for k, _ in n.data)
+        for name in n.choices or (n.template,):
+            data_keys.setdefault(name, set()).update(k for k, _ in n.data)
     for name, keys in (given or {}).items():
         data_keys.setdefault(name, set()).update(keys)
     out: list[Diagnostic] = []

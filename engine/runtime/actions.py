@@ -37,11 +37,11 @@ from engine.runtime.effects import (
     ChildSpec,
     EventForInstance,
     LogEntry,
-    NotifyRequested,
     SpawnRequested,
     StartRequested,
 )
 from engine.runtime.errors import ActionFailed, RuleBroken
+from engine.runtime.notifying import notify_action
 from engine.runtime.run import Run
 from engine.runtime.tables import ActionFn, ScopeFn
 from engine.runtime.values import EMPTY, Event, PendingTimer
@@ -82,7 +82,7 @@ def _compile(action: Action, where: str) -> ActionFn:
         Raise: _raise,
         Send: _send,
         Cancel: _cancel,
-        Notify: _notify,
+        Notify: notify_action,
         StartTask: _task,
         Spawn: _spawn,
         StartInstance: _start_instance,
@@ -265,35 +265,6 @@ def _cancel(action: Cancel) -> Callable[[Run], None]:
     return cancel
 
 
-def _recipients(values: list[Any]) -> tuple[str, ...]:
-    out: list[str] = []
-    for value in values:
-        items = value if isinstance(value, (list, tuple)) else [value]
-        for item in items:
-            if item is None or item == "":
-                continue
-            text = str(item)
-            if text not in out:
-                out.append(text)
-    return tuple(out)
-
-
-def _notify(action: Notify) -> Callable[[Run], None]:
-    template, channel, to, data = action.template, action.channel, action.to, action.data
-
-    def notify(run: Run) -> None:
-        scope = run.scope
-        recipients = _recipients([expr.compiled.fn(scope) for expr in to])
-        instance = run.instance
-        variables: dict[str, Any] = dict(scope.context)
-        variables["event"] = dict(scope.event)
-        variables["instance"] = {"id": instance.id, "key": instance.key, "chart": instance.chart}
-        variables.update(evaluate_data(data, scope))
-        run.effects.append(NotifyRequested(template, channel, recipients, variables))
-
-    return notify
-
-
 def _task(action: StartTask) -> Callable[[Run], None]:
     task, spec = action.task, action.input
 
@@ -336,6 +307,9 @@ def _spawn(action: Spawn) -> Callable[[Run], None]:
                 scope.in_state,
                 {item_name: item},
                 scope.event_name,
+                scope.actor,
+                scope.note,
+                scope.client_note,
             )
             child_key = key.compiled.fn(inner) if key is not None else None
             context = {name: expr.compiled.fn(inner) for name, expr in spec}

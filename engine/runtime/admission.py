@@ -18,6 +18,8 @@ instances) are not checked here.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from engine.expr.types import RecordType
 from engine.limits import Limits, measure
 from engine.runtime.blockers import BAD_EVENT_DATA, INTERNAL_EVENT, NO_PENDING_CALL, Blocker
@@ -87,4 +89,4 @@ def typed_event(event: Event, record: RecordType) -> Event:
     except ValueError as exc:
         message = f"the data of '{event.name}' does not fit its declaration: {exc}"
         raise EventRefused(event, (Blocker(BAD_EVENT_DATA, message),)) from None
-    return Event(event.name, data, event.origin, event.actor, event.roles, event.note)
+    return replace(event, data=data)

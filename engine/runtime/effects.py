@@ -43,12 +43,14 @@ class CancelTimer:
 
 @dataclass(frozen=True, slots=True)
 class NotifyRequested:
-    """Render ``template`` with ``variables`` and send it to ``recipients``."""
+    """Render ``template`` with ``variables`` and send it to ``recipients``; ``sender``
+    is the e-mail sender's address (None: the transport's own)."""
 
     template: str
     channel: str
     recipients: tuple[str, ...]
     variables: Mapping[str, Any]
+    sender: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,7 +51,7 @@ from engine.runtime.errors import (
 from engine.runtime.explain import done_blocker, explanation, manual_actions
 from engine.runtime.fast import Move, RulesCheck, build_moves
 from engine.runtime.plans import Plan, build_initial_plan, build_plan
-from engine.runtime.run import Run
+from engine.runtime.run import Run, event_scope
 from engine.runtime.selection import (
     MAX_CACHED_EVENTS,
     ConfigInfo,
@@ -189,7 +189,7 @@ class Interpreter:
             guard = move.guard
             if guard is not None:
                 if scope is None:
-                    scope = Scope(snapshot.context, event.data, now, info.in_state, EMPTY, name)
+                    scope = event_scope(snapshot.context, event, now, info.in_state)
                 try:
                     if guard(scope) is not True:
                         continue
@@ -201,7 +201,7 @@ class Interpreter:
             context = snapshot.context
             if move.actions or rules is not None:
                 if scope is None:
-                    scope = Scope(context, event.data, now, move.middle_in, EMPTY, name)
+                    scope = event_scope(context, event, now, move.middle_in)
                 else:
                     scope.in_state = move.middle_in
                 for fn in move.actions:
@@ -328,8 +328,7 @@ class Interpreter:
                     return
                 event = run.internal.popleft()
                 run.event = event
-                run.scope.event = event.data
-                run.scope.event_name = event.name
+                run.scope_event(event)
                 chains = info.chains(tables, event.name)
                 if not chains:
                     continue

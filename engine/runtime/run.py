@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from time import monotonic
 from typing import TYPE_CHECKING, Any
@@ -59,6 +59,16 @@ class Where:
         return self.refs.get(ref, ref) in self.config
 
 
+def event_scope(
+    context: Mapping[str, Any], event: Event, now: datetime, in_state: Callable[[str], bool]
+) -> Scope:
+    """The scope of a step on ``event``: its data, name, actor and notes."""
+    return Scope(
+        context, event.data, now, in_state, EMPTY, event.name,
+        event.actor, event.note, event.client_note,
+    )  # fmt: skip
+
+
 class Run:
     """Mutable, private to one call of ``start``/``step``; never escapes it."""
 
@@ -105,14 +115,10 @@ class Run:
         self.trigger = event  # the event that started this macrostep (None: the start)
         self.now = now
         self.instance = instance
-        self.scope = Scope(
-            before.context,
-            event.data if event else EMPTY,
-            now,
-            where,
-            EMPTY,
-            event.name if event else None,
-        )
+        if event is None:
+            self.scope = Scope(before.context, EMPTY, now, where)
+        else:
+            self.scope = event_scope(before.context, event, now, where)
         self.internal: deque[Event] = deque()  # SCXML internalQueue
         self.effects: list[Effect] = []
         self.microsteps: list[MicroStep] = []
@@ -141,6 +147,12 @@ class Run:
     def in_state(self, ref: str) -> bool:
         """``In('ref')``: the state is in the configuration as it is right now."""
         return self.where(ref)
+
+    def scope_event(self, event: Event) -> None:
+        """The scope now sees ``event`` (an internal one, processed in this macrostep)."""
+        scope = self.scope
+        scope.event, scope.event_name = event.data, event.name
+        scope.actor, scope.note, scope.client_note = event.actor, event.note, event.client_note
 
     def guard_error(self, t: TransitionInfo, exc: EvaluationError) -> None:
         """SCXML treats a guard that cannot be evaluated as false; the trail says so."""

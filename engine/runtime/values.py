@@ -38,7 +38,9 @@ class Event:
     by the chart), ``timer`` (a due timer or delayed send), ``task`` (a task outcome),
     ``child`` (sent by a child instance) or ``platform``. ``roles`` is None when roles
     are not checked (a system or an integration); otherwise the roles of the person
-    who acts. ``note`` is their audit note.
+    who acts. ``note`` is their audit note (internal); ``client_note`` what the customer
+    is told. Both, and ``actor``, are ``_event.actor``/``_event.note``/``_event.client_note``
+    to the actions and templates of the step the event starts.
     """
 
     name: str
@@ -47,6 +49,7 @@ class Event:
     actor: str | None = None
     roles: frozenset[str] | None = None
     note: str | None = None
+    client_note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

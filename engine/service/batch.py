@@ -212,7 +212,9 @@ def send_events(
     """
     core = engine._core
     allowed = None if roles is None else frozenset(roles)
-    ev = Event(event, EMPTY if data is None else data, "external", actor, allowed, note)
+    ev = Event(
+        event, EMPTY if data is None else data, "external", actor, allowed, note, client_note
+    )
     who = AuditInfo("event", actor, note, client_note)
     records = engine.store.load_many(instance_ids)
     results: dict[str, EventResult] = {}

@@ -118,7 +118,15 @@ class Engine:
         else:
             who = AuditInfo("event", actor, note, client_note)
             allowed = None if roles is None else frozenset(roles)
-            ev = Event(event, EMPTY if data is None else data, "external", actor, allowed, note)
+            ev = Event(
+                event,
+                EMPTY if data is None else data,
+                "external",
+                actor,
+                allowed,
+                note,
+                client_note,
+            )
         core = self._core
         while True:
             try:

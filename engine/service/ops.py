@@ -277,7 +277,9 @@ def send_deferred(
     record = engine.store.load(instance_id)
     loaded = core.registry.get(record.chart, record.version)
     allowed = None if roles is None else frozenset(roles)
-    ev = Event(event, EMPTY if data is None else data, "external", actor, allowed, note)
+    ev = Event(
+        event, EMPTY if data is None else data, "external", actor, allowed, note, client_note
+    )
     core.apply(record, loaded, ev, AuditInfo("event", actor, note, client_note))
     drain(engine, perform=False)
     return engine.get(instance_id)

@@ -12,6 +12,7 @@ from collections import deque
 from datetime import UTC, datetime
 from pathlib import Path
 
+from engine.discovery import is_chart_file
 from engine.errors import DefinitionError, StatewiseError
 from engine.model import Chart
 from engine.notify.transports import MemoryTransport
@@ -132,7 +133,7 @@ class ScenarioRunner:
             started = time.perf_counter()
             table: dict[str, Chart] = {}
             for f in sorted(folder.glob("*.y*ml")):
-                if ".scenario." in f.name:
+                if not is_chart_file(f):
                     continue
                 loaded = validate_path(f)
                 if loaded.ok and loaded.chart is not None:

@@ -80,4 +80,6 @@ def test_serve_without_the_extra_names_the_install(
 
     monkeypatch.setattr(serve, "missing_packages", lambda: ["starlette", "uvicorn"])
     assert main(["serve", "--db", "sqlite:///x.db", "--definitions", "definitions"]) == 2
-    assert "pip install 'statewise[serve]'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "needs starlette, uvicorn (are not installed)" in err
+    assert "pip install 'statewise[serve]'" in err
