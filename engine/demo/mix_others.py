@@ -69,9 +69,12 @@ def collect_orders(mix: Mix, count: int) -> None:
             "store_email": f"{store.lower()}@stores.example",
             "store_phone": "+4570000000",
             "send_notification_from_store": by_store,
-            "notify_customer_email": True,
-            "notify_customer_sms": mix.chance(0.3),
-            "notify_store_email": True,
+            # the workflow's kind: most stores mail, some text (SMS Setup); each store sends
+            # its e-mails from its own SMTP account
+            "notification_kind": "sms" if mix.chance(0.3) else "mail",
+            "notify_customer": True,
+            "notify_store": True,
+            "mail_sender": f"collect@{store.lower()}.stores.example",
             "customer_mapping": mix.pick(
                 {"email": 0.45, "email_or_phone": 0.3, "phone": 0.1, "blank": 0.05, "fixed": 0.1}
             ),
