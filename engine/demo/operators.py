@@ -112,6 +112,8 @@ TEAMS: tuple[Team, ...] = (
         _q(PRINT, "failed_jobs", "move_to_pending", 60),
     )),
     Team("store staff", frozenset({"store_staff"}), store_hours, 60, (
+        _q("collect.collect_in_store", "mapping_failed", "use_customer", 30,
+           data={"customer_no": "CASH"}, note="No walk-in customer set up: the cash customer"),
         _q("collect.collect_in_store", "processing_pending", "confirm", 45, band=(0.0, 0.7)),
         _q("collect.collect_in_store", "processing_pending", "reject", 45, band=(0.7, 0.8)),
         _q("collect.send_to_store", "post_processing_done", "archive", 120),

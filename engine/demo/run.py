@@ -108,6 +108,7 @@ def _run(settings: DemoSettings, charts: list[Chart], url: str, tmp: Path) -> in
     pool = None
     try:
         install(systems, DAY_START, "supplier@fulfilment.example")
+        systems.collect.add_customer("STORE2", "STORE2-WALKIN", "Walk-in customer")
         print(f"statewise demo: {settings.orders} customer orders over Yes!Cart, uStore, "
               f"Click & Collect and ATS (seed {settings.seed}), kept in {store.url}")  # fmt: skip
         began = time.monotonic()

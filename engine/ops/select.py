@@ -1,5 +1,6 @@
 """Selecting instances for the operator commands: by state (a state of the chart or its
-descendants), by state tag (``metadata`` tags of states), by spawn, paginated.
+descendants), by state tag (``metadata`` tags of states), by spawn, paginated; or one by
+one, as a person picks them (:func:`pick`: ids and business keys, each found or not).
 
 The store lists instances by their *leaf-state string* (the active leaf states, sorted,
 joined by ","). A state reference or a tag is turned into every leaf-state string in use
@@ -12,16 +13,19 @@ suffix; substates by their dotted ids).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from engine.ops.errors import OpsError
 
 if TYPE_CHECKING:
     from engine.model import Chart
+    from engine.store.ports import InstanceStore
+    from engine.store.records import InstanceRecord
     from engine.store.sql import InstancePage, InstanceSummary, SqlStore
 
-__all__ = ["Selection", "latest_chart"]
+__all__ = ["Picked", "Selection", "latest_chart", "pick"]
 
 
 def latest_chart(charts: Sequence[Chart], chart_id: str) -> Chart | None:
@@ -145,6 +149,63 @@ class Selection:
             if found.next is None:
                 return
             after = found.next
+
+
+@dataclass(frozen=True, slots=True)
+class Picked:
+    """One instance a person named: by its id or by its business key, found or not."""
+
+    #: the id or key as given
+    given: str
+    by: Literal["id", "key"]
+    record: InstanceRecord | None
+    #: why nothing was found (None when ``record`` is set)
+    missing: str | None = None
+
+
+def pick(
+    store: InstanceStore,
+    *,
+    chart: str | None = None,
+    ids: Sequence[str] = (),
+    keys: Sequence[str] = (),
+) -> list[Picked]:
+    """The instances named by ``ids`` and (of ``chart``) by business ``keys``, in that order;
+    a name that matches nothing is kept with the reason, so the caller can report it per
+    item. With ``chart``, an id of another chart's instance is not found either. An instance
+    named twice (by id and by key, say) is picked once, where it was first named."""
+    if keys and chart is None:
+        raise OpsError("business keys need the chart they belong to (--chart)", "usage")
+    names = [n.strip() for n in [*ids, *keys]]
+    if any(not n for n in names):
+        raise OpsError("an empty id or key was given", "usage")
+    if not names:
+        raise OpsError("select at least one instance", "usage")
+    records = store.load_many(dict.fromkeys(n.strip() for n in ids))
+    out: list[Picked] = []
+    seen: set[str] = set()
+    for given in ids:
+        given = given.strip()
+        record = records.get(given)
+        if record is None:
+            out.append(Picked(given, "id", None, f"no instance with id {given!r}"))
+        elif chart is not None and record.chart != chart:
+            why = f"instance {given!r} is of chart {record.chart!r}, not {chart!r}"
+            out.append(Picked(given, "id", None, why))
+        elif record.id not in seen:
+            seen.add(record.id)
+            out.append(Picked(given, "id", record))
+    for given in keys:
+        given = given.strip()
+        assert chart is not None
+        found = store.find(chart, given)
+        if found is None:
+            why = f"chart {chart!r} has no instance with key {given!r}"
+            out.append(Picked(given, "key", None, why))
+        elif found.id not in seen:
+            seen.add(found.id)
+            out.append(Picked(given, "key", found))
+    return out
 
 
 def _in_use(state: str, in_use: Iterable[str]) -> set[str]:

@@ -1,5 +1,7 @@
 """Sending events on behalf of a person or a system: to one instance, or to many selected
 ones (uStore's "select items, Process"), each in its own transaction with its own result.
+:func:`send_picked` sends to the instances a person named one by one (ids or business keys,
+:func:`engine.ops.select.pick`) and reports every name: accepted, refused (why), not found.
 
 The step is committed here; with ``deferred=True`` (what operator commands do: they hold no
 transports) its effects stay in the outbox for a worker to perform.
@@ -12,11 +14,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    from engine.ops.select import Picked
     from engine.service import Engine, Instance
 
-__all__ = ["BulkResult", "SendResult", "Sender", "send_many", "send_one"]
+__all__ = ["BulkResult", "SendResult", "Sender", "send_many", "send_one", "send_picked"]
 
-Status = Literal["accepted", "refused", "failed"]
+#: ``not_found``: a name given for the instance matched none (only :func:`send_picked`)
+Status = Literal["accepted", "refused", "failed", "not_found"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,4 +184,31 @@ def send_many(
         n += len(chunk)
         if progress is not None:
             progress(n, total)
+    return out
+
+
+def send_picked(
+    engine: Engine,
+    picked: Sequence[Picked],
+    event: str,
+    data: Mapping[str, Any] | None = None,
+    *,
+    sender: Sender | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> BulkResult:
+    """Send ``event`` to each instance a person picked (:func:`send_many`: each its own unit
+    of work); a result per name, in the order given. A name that matched no instance is a
+    ``not_found`` result (its ``id`` is the name as given, ``reasons`` say why) and nothing
+    is sent for it."""
+    found = [p.record.id for p in picked if p.record is not None]
+    sent = {
+        r.id: r
+        for r in send_many(engine, found, event, data, sender=sender, progress=progress).results
+    }
+    out = BulkResult()
+    for p in picked:
+        if p.record is None:
+            out.results.append(SendResult(p.given, event, "not_found", reasons=(p.missing or "",)))
+        else:
+            out.results.append(sent[p.record.id])
     return out

@@ -6,7 +6,7 @@ opportunity and quote/order and answers the Salesforce order number and the quot
 (new products). ``crm_quote_status`` reports how the quote moved on since: an evaluation
 completes (``presented``) after ``evaluation_time``, the customer accepts a priced quote
 (``accepted``) or agrees to the repair fee of an EVAL (``repriced``, with the number of the
-new priced order) after ``approval_time``, and fulfilment starts (``fulfilment``) after
+new priced order and the fee, :func:`repair_fee`) after ``approval_time``, and fulfilment starts (``fulfilment``) after
 ``fulfilment_time``. ``mark_salesforce_paid`` ticks "Paid?" on the Salesforce order.
 
 :meth:`Crm.set_outage` makes every call fail (the integration is down), so orders stay in
@@ -17,9 +17,11 @@ CSR has done it (:meth:`Crm.enter_manually`, :meth:`Crm.reauthorized`).
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
     from engine.runtime import InstanceInfo
     from engine.service import TaskHandler
 
-__all__ = ["Crm", "CrmTask"]
+__all__ = ["Crm", "CrmTask", "repair_fee"]
 
 OUTAGE = "outage"
 FIRST_STATUS = {
@@ -143,7 +145,8 @@ class Crm:
             if row is None:
                 raise TaskRefused(f"Salesforce has no order for {order_id}")
             status, new_order = self._advance(conn, order_id, row)
-            return {"quote_status": status, "new_order_id": new_order}
+            fee = None if new_order is None else repair_fee(order_id)
+            return {"quote_status": status, "new_order_id": new_order, "price": fee}
 
         return self.db.once(idempotency_key, "crm", "quote_status", work)
 
@@ -232,6 +235,12 @@ class Crm:
                 )
             )
         return status, new_order
+
+
+def repair_fee(order_id: str) -> Decimal:
+    """The fee the technicians quote after evaluating an EVAL repair: 95.00 to 894.00,
+    the same for the same order (a real evaluation prices the fault it finds)."""
+    return Decimal(95 + zlib.crc32(order_id.encode()) % 800).quantize(Decimal("0.01"))
 
 
 def _first(status: str) -> str:

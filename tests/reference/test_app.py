@@ -24,7 +24,7 @@ def test_the_reference_app_covers_the_shipped_flows(
     app = load_app("engine.reference.app:make", sqlite_url)
     needs = [chart_needs(c) for c in load_definitions(shipped_flows())]
     tasks = set().union(*(n.tasks for n in needs))
-    assert tasks <= set(app.tasks) and len(tasks) == 23
+    assert tasks <= set(app.tasks) and len(tasks) == 25  # collect: map_customer, post_intercompany
     assert set().union(*(n.channels for n in needs)) <= set(app.transports)
     assert isinstance(app.transports["email"], Mailbox) and app.clock is None
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from engine import ManualClock
 from engine.reference.app import ReferenceSystems
+from engine.reference.crm import repair_fee
 from engine.reference.db import TaskRefused
 from tests.reference.conftest import Calls
 
@@ -54,8 +56,12 @@ def test_quotes_move_on_with_time(
     for wait, then in steps:
         clock.advance(wait)
         assert status(systems, calls, "300")["quote_status"] == then
-    if order_type == "eval_repair":
-        assert status(systems, calls, "300")["new_order_id"] == "300-R"
+    answer = status(systems, calls, "300")
+    if order_type == "eval_repair":  # the fee agreed: the new priced order and its price
+        assert answer["new_order_id"] == "300-R"
+        assert answer["price"] == repair_fee("300") and Decimal("95") <= answer["price"] < 895
+    else:
+        assert answer["new_order_id"] is None and answer["price"] is None
 
 
 def test_an_outage_fails_every_call_until_it_ends(systems: ReferenceSystems, calls: Calls) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.reference.crm import repair_fee
 from engine.reference.inventory import notify_waiting
 from engine.service.ops import send_deferred
 from tests.reference.simulation import Simulation
@@ -149,17 +150,23 @@ def test_collect(sim: Simulation) -> None:
         "customer_name": "Ann",
         "customer_email": "ann@example.com",
         "store_email": "store2@example.com",
-        "notify_customer_email": True,
-        "notify_store_email": True,
+        "notification_kind": "mail",
+        "notify_customer": True,
+        "notify_store": True,
+        "mail_sender": "collect@web.example",
         "order_amount": "120.00",
         "prepayment_percent": "50",
         "archive_on_delivery": False,
         "post_processing_module": "IC_CLEARING",
+        "ic_clearing": "by_post_processing",
     }
     sim.start("collect.send_to_store", origin, "S-900")
     sim.advance(timedelta(seconds=10), step=timedelta(seconds=10))  # the scheduled Send Order
     assert sim.leaves("collect.send_to_store", "S-900") == {"waiting_for_store"}
     assert sim.leaves("collect.collect_in_store", "CS-900") == {"processing_pending", "no_delivery"}
+    # the import mapped the customer by e-mail (created: the store did not know her)
+    mapped = sim.find("collect.collect_in_store", "CS-900").context
+    assert mapped["customer_match"] == "created" and mapped["customer_no"].startswith("STORE2-CU")
     sim.send("collect.collect_in_store", "CS-900", "confirm", roles={"store_staff"})
     sim.advance(timedelta(seconds=10), step=timedelta(seconds=10))
     assert sim.find("collect.send_to_store", "S-900").context["processing_status"] == "confirmed"
@@ -168,6 +175,16 @@ def test_collect(sim: Simulation) -> None:
     ic = sim.systems.collect.ic_balance()
     assert ic["sales"] == Decimal("120.00")
     assert ic["ic_receivable"] == ic["ic_payable"] == Decimal("0.00")  # posted, then cleared
+    # transferred at the import, sold at the pickup, settled by the post-processing module
+    assert [(c, a, n) for c, a, _, n in sim.systems.collect.postings("CS-900")] == [
+        ("STORE2", "ic_receivable", Decimal("60.00")),
+        ("WEB", "ic_payable", Decimal("60.00")),
+        ("STORE2", "sales", Decimal("120.00")),
+        ("WEB", "ic_payable", Decimal("-60.00")),
+        ("STORE2", "ic_receivable", Decimal("-60.00")),
+        ("WEB", "bank", Decimal("-60.00")),
+        ("STORE2", "bank", Decimal("60.00")),
+    ]
     # the origin notifies: the store on sending, the customer when the poll sees a change
     # (it first sees the order confirmed: the store confirmed before the first poll)
     assert [m.template for m in sim.systems.mailbox.messages()] == [
@@ -197,3 +214,19 @@ def test_ats(sim: Simulation) -> None:
     sim.send("ats.order", "421", "done.invoke.csr_manual_entry", {"salesforce_order_no": number})
     assert "in_process" in sim.leaves("ats.order", "421")
     assert sim.systems.crm.opportunities() == {"order_accepted": 2}
+    # an EVAL repair: evaluated, the customer agrees to the fee, the zero-dollar order is
+    # cancelled and the priced order for the same customer and product starts (seed 004)
+    repair = {**card, "order_type": "eval_repair", "customer_id": "C-77", "product_sku": "RP-9"}
+    sim.start("ats.order", {**repair, "order_id": "422"}, "422")
+    sim.send("ats.order", "422", "bc.payment.authorized", {"authorized_at": at})
+    assert "awaiting_evaluation" in sim.leaves("ats.order", "422")
+    sim.advance(timedelta(hours=3, minutes=30), step=timedelta(minutes=15))
+    old, new = sim.find("ats.order", "422"), sim.find("ats.order", "422-R")
+    assert old.leaf_states == ("canceled",) and old.context["replaced_by_order_id"] == "422-R"
+    assert new.context["replaces_order_id"] == "422"
+    assert {k: new.context[k] for k in ("customer_id", "product_sku", "order_type")} == {
+        "customer_id": "C-77",
+        "product_sku": "RP-9",
+        "order_type": "priced_repair",
+    }
+    assert new.context["order_total"] == repair_fee("422") > 0
