@@ -106,19 +106,19 @@ def _check_one(
                 path,
             )
         )
-    for node in ast.find_all(nodes.Getattr):
+    for got in ast.find_all(nodes.Getattr):
         if (
-            isinstance(node.node, nodes.Name)
-            and node.node.name == "_event"
-            and node.attr not in _SYSTEM_EVENT_FIELDS
+            isinstance(got.node, nodes.Name)
+            and got.node.name == "_event"
+            and got.attr not in _SYSTEM_EVENT_FIELDS
         ):
             out.append(
                 Diagnostic(
                     "E502",
                     Severity.ERROR,
-                    f"template '{decl.name}' {part} uses '_event.{node.attr}', which it is never "
+                    f"template '{decl.name}' {part} uses '_event.{got.attr}', which it is never "
                     f"given; expected one of: {', '.join(f'_event.{f}' for f in _SYSTEM_EVENT_FIELDS)}",
-                    _span_of_use(decl, part, text, f"_event.{node.attr}"),
+                    _span_of_use(decl, part, text, f"_event.{got.attr}"),
                     path,
                 )
             )
