@@ -28,6 +28,9 @@ __all__ = ["ALWAYS_AVAILABLE", "check_templates", "environment", "render"]
 ALWAYS_AVAILABLE = frozenset({"event", "_event", "instance"})
 
 
+#: what ``_event`` holds in a template: the event's name, who sent it and their notes
+_SYSTEM_EVENT_FIELDS = ("name", "actor", "note", "client_note")
+
 #: the longest subject a template may render
 MAX_SUBJECT = 1000
 
@@ -103,6 +106,22 @@ def _check_one(
                 path,
             )
         )
+    for got in ast.find_all(nodes.Getattr):
+        if (
+            isinstance(got.node, nodes.Name)
+            and got.node.name == "_event"
+            and got.attr not in _SYSTEM_EVENT_FIELDS
+        ):
+            out.append(
+                Diagnostic(
+                    "E502",
+                    Severity.ERROR,
+                    f"template '{decl.name}' {part} uses '_event.{got.attr}', which it is never "
+                    f"given; expected one of: {', '.join(f'_event.{f}' for f in _SYSTEM_EVENT_FIELDS)}",
+                    _span_of_use(decl, part, text, f"_event.{got.attr}"),
+                    path,
+                )
+            )
     for name in sorted(meta.find_undeclared_variables(ast) - allowed):
         out.append(
             Diagnostic(

@@ -260,6 +260,7 @@ def test_the_policy_file_stays_inside_the_definitions_folder(tmp_path: Path) -> 
     ("old", "new", "expected"),
     [
         ("who: _event.actor", "who: _event.actr", "E206"),
+        ("{{ _event.client_note }}{%", "{{ _event.clientnote }}{%", "E502"),
         ("template_from: shop.cancel_template", "template_from: \"'order_gone'\"", "E505"),
         ("template_from: shop.cancel_template", "template_from: shop", "E505"),
         (

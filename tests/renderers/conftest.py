@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.discovery import is_chart_file
 from engine.loader import load_chart
 from engine.model import Chart
 
@@ -27,13 +28,11 @@ GOLDEN = Path(__file__).parent / "golden"
 
 
 def shipped_chart_files() -> list[Path]:
-    """Every chart in definitions/ (not fragments, not scenarios)."""
+    """Every chart in definitions/ (not fragments, scenarios or policy files)."""
     return sorted(
         p
         for p in DEFINITIONS.rglob("*.yaml")
-        if "fragments" not in p.parts
-        and "scenarios" not in p.parts
-        and not p.name.endswith(".scenario.yaml")
+        if "fragments" not in p.parts and "scenarios" not in p.parts and is_chart_file(p)
     )
 
 

@@ -258,15 +258,23 @@ def _resolve(call: Call, waiting: list[Payment]) -> str:
     return _outcome(results)
 
 
-def capture(call: Call, *, shipment: str, manual: bool) -> str:
+def forced(message: str = "") -> str:
+    """The message of a forced (manual) payment row: the result code, and the person's
+    required message when there is one (``forceManualProcessing: ann: paid by phone``)."""
+    return f"{FORCED}: {message}" if message else FORCED
+
+
+def capture(call: Call, *, shipment: str, manual: bool, message: str = "") -> str:
     """``shipmentComplete`` (§4.3): CAPTURE the open AUTHs of ``shipment``; ``manual``
-    writes a forced, settled CAPTURE without asking the gateway (§4.6)."""
+    writes a forced, settled CAPTURE without asking the gateway, with the override's
+    required ``message`` kept on the payment row (§4.6)."""
     if not call.gateway.supports_authorize:
         return "ok"  # paid up front: nothing to capture
     results = []
     for ref, amount in call.open_auths(shipment):
         if manual:
-            results.append(call.write(ref, CAPTURE, amount, OK, settled=True, message=FORCED))
+            note = forced(message)
+            results.append(call.write(ref, CAPTURE, amount, OK, settled=True, message=note))
         elif call.fault("CAPTURE_FAIL", amount):
             results.append(call.write(ref, CAPTURE, amount, FAILED))
         else:
@@ -275,14 +283,16 @@ def capture(call: Call, *, shipment: str, manual: bool) -> str:
     return _outcome(results)
 
 
-def cancel(call: Call, *, manual: bool) -> str:
+def cancel(call: Call, *, manual: bool, message: str = "") -> str:
     """``cancelOrder`` (§4.5): reverse the open AUTHs, then refund (settled) or void
-    (unsettled) every open capture. ``manual`` records OK rows without the gateway."""
-    results = _reverse_open(call, manual=manual)
+    (unsettled) every open capture. ``manual`` records OK rows without the gateway, each
+    with the required ``message`` (§4.6)."""
+    results = _reverse_open(call, manual=manual, message=message)
     for shipment, amount, settled in call.refundable():
         operation = REFUND if settled else VOID_CAPTURE
         if manual:
-            results.append(call.write(shipment, operation, amount, OK, message=FORCED))
+            note = forced(message)
+            results.append(call.write(shipment, operation, amount, OK, message=note))
         elif operation == REFUND and not call.gateway.refund:
             message = "Manual processing required"
             results.append(call.write(shipment, operation, amount, MANUAL, message=message))
@@ -293,13 +303,13 @@ def cancel(call: Call, *, manual: bool) -> str:
     return _outcome(results)
 
 
-def _reverse_open(call: Call, *, manual: bool) -> list[str]:
+def _reverse_open(call: Call, *, manual: bool, message: str = "") -> list[str]:
     if not call.gateway.reverse_auth:
         return []
     results = []
     for ref, amount in call.open_auths():
         if manual:
-            results.append(call.write(ref, REVERSE_AUTH, amount, OK, message=FORCED))
+            results.append(call.write(ref, REVERSE_AUTH, amount, OK, message=forced(message)))
         elif call.fault("REVERSE_AUTH_FAIL", amount):
             results.append(call.write(ref, REVERSE_AUTH, amount, FAILED))
         else:

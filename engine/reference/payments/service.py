@@ -60,7 +60,8 @@ class Payments:
         def work(conn: Connection) -> Mapping[str, Any]:
             call = self._call(conn, input, idempotency_key)
             manual = bool(input.get("manual", False))
-            outcome = gateway.capture(call, shipment=shipment, manual=manual)
+            message = str(input.get("message") or "")
+            outcome = gateway.capture(call, shipment=shipment, manual=manual, message=message)
             return self._answer(conn, call, outcome)
 
         return self.db.once(idempotency_key, "payments", "capture", work)
@@ -70,7 +71,8 @@ class Payments:
     ) -> Mapping[str, Any]:
         def work(conn: Connection) -> Mapping[str, Any]:
             call = self._call(conn, input, idempotency_key)
-            outcome = gateway.cancel(call, manual=bool(input.get("manual", False)))
+            manual, message = bool(input.get("manual", False)), str(input.get("message") or "")
+            outcome = gateway.cancel(call, manual=manual, message=message)
             return self._answer(conn, call, outcome)
 
         return self.db.once(idempotency_key, "payments", "cancel", work)

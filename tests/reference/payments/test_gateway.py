@@ -58,6 +58,7 @@ def capture(
     mode: str = "online_auth",
     per_shipment: bool = True,
     manual: bool = False,
+    message: str | None = None,
 ) -> str:
     answer = systems.payments.capture_payment(
         {
@@ -67,6 +68,7 @@ def capture(
             "per_shipment": per_shipment,
             "manual": manual,
             "payment_mode": mode,
+            "message": message,
         },
         idempotency_key=calls.key(),
         instance=calls.instance,
@@ -75,10 +77,15 @@ def capture(
 
 
 def cancel(
-    systems: ReferenceSystems, calls: Calls, *, mode: str = "online_auth", manual: bool = False
+    systems: ReferenceSystems,
+    calls: Calls,
+    *,
+    mode: str = "online_auth",
+    manual: bool = False,
+    message: str | None = None,
 ) -> str:
     answer = systems.payments.cancel_payment(
-        {"order_no": "100", "manual": manual, "payment_mode": mode},
+        {"order_no": "100", "manual": manual, "payment_mode": mode, "message": message},
         idempotency_key=calls.key(),
         instance=calls.instance,
     )
@@ -194,6 +201,22 @@ def test_capture_fail_then_manual_payment(systems: ReferenceSystems, calls: Call
         ("CAPTURE", "100-1", "459.83", "OK", True),
     ]
     assert systems.payments.rows("100")[-1].message == "forceManualProcessing"
+
+
+def test_a_manual_override_keeps_its_message_with_the_payment(
+    systems: ReferenceSystems, calls: Calls
+) -> None:
+    """§4.6: the override's required message ("user: message") is on the payment row."""
+    authorize(systems, calls, mode="online_auth")
+    systems.payments.inject("100", "CAPTURE_FAIL")
+    assert capture(systems, calls, "100-1") == "failed"
+    assert capture(systems, calls, "100-1", manual=True, message="ann: paid by phone") == "ok"
+    assert systems.payments.rows("100")[-1].message == "forceManualProcessing: ann: paid by phone"
+    systems.payments.inject("100", "REFUND_FAIL")
+    assert cancel(systems, calls) == "failed"
+    assert cancel(systems, calls, manual=True, message="bo: refunded by transfer") == "ok"
+    manual = [p for p in systems.payments.rows("100") if p.message.endswith("by transfer")]
+    assert manual and all(p.message.startswith("forceManualProcessing: bo:") for p in manual)
 
 
 def test_order_level_auth_is_captured_by_the_first_delivery(
