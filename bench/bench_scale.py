@@ -51,37 +51,56 @@ def seed_orders(url: str, n: int) -> list[str]:
         return [engine.start("bench.order", ORDER, key=f"O{i}").id for i in range(n)]
 
 
-def _sender(url: str, ids: list[str], ready: Any, go: Any, out: Any) -> None:
+def _sender(url: str, ids: list[str], ready: Any, go: Any, window: Any, out: Any) -> None:
+    """Warm up (connect, load the chart, a first step on a few instances of its own), then,
+    from the common start, send round robin until the common end; (events, first, last)."""
     with SqlStore(url) as store:
         engine = Engine(store, charts=[load_text(CHART)])
-        engine.get(ids[0])  # connected, chart loaded
+        warm, rest = ids[:WARM], ids[WARM:]
+        for iid in warm:
+            engine.send(iid, EVENTS[0])
         ready.put(1)
         go.wait()
-        start = time.perf_counter()
+        start, end = window[0], window[1]
+        while time.time() < start:
+            time.sleep(0.001)
+        sent = 0
+        first = time.time()
         for event in EVENTS:
-            for iid in ids:
+            for iid in rest:
                 engine.send(iid, event)
-        out.put((len(ids) * len(EVENTS), start, time.perf_counter()))
+                sent += 1
+                if sent % 16 == 0 and time.time() >= end:
+                    out.put((sent, first, time.time()))
+                    return
+        out.put((sent, first, time.time()))
 
 
+#: instances a sender steps before the measurement starts (the warm-up)
+WARM = 10
 BUSY: dict[int, list[float]] = {}
 #: (processes, what the server's backends did) -> shares of the samples, per round
 WAITS: dict[tuple[int, str], list[float]] = {}
 
 
-def senders(url: str, ids: list[str], processes: int, per: int) -> float:
-    """Events per second of ``processes`` processes sending to distinct instances (the
-    machine's CPU use during the run goes to ``BUSY``)."""
+def senders(url: str, ids: list[str], processes: int, per: int, seconds: float) -> float:
+    """Events per second of ``processes`` processes sending to distinct instances during a
+    common window of ``seconds`` (the machine's CPU use during it goes to ``BUSY``)."""
     ctx = mp.get_context("spawn")
     ready, out, go = ctx.Queue(), ctx.Queue(), ctx.Event()
+    window = ctx.Array("d", 2)
     procs = [
-        ctx.Process(target=_sender, args=(url, ids[k * per : (k + 1) * per], ready, go, out))
+        ctx.Process(
+            target=_sender, args=(url, ids[k * per : (k + 1) * per], ready, go, window, out)
+        )
         for k in range(processes)
     ]
     for p in procs:
         p.start()
     for _ in procs:
         ready.get(timeout=120)
+    window[0] = time.time() + 0.2
+    window[1] = window[0] + seconds
     with Busy() as busy, WaitSampler(url) as waits:
         go.set()
         results = [out.get(timeout=600) for _ in procs]
@@ -91,6 +110,8 @@ def senders(url: str, ids: list[str], processes: int, per: int) -> float:
         WAITS.setdefault((processes, kind), []).append(share)
     for p in procs:
         p.join(30)
+    if any(r[0] >= len(EVENTS) * (per - WARM) for r in results):
+        print("  a sender ran out of instances before the window ended: raise --per-process")
     total = sum(r[0] for r in results)
     return total / (max(r[2] for r in results) - min(r[1] for r in results))
 
@@ -169,8 +190,18 @@ def sweep_rate(url: str, what: str) -> tuple[float, int]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--per-process", type=int, default=150, help="instances per sender")
+    parser.add_argument(
+        "--send-rounds", type=int, default=5, help="rounds of the sending processes"
+    )
+    parser.add_argument("--seconds", type=float, default=6.0, help="window of each send run")
+    parser.add_argument("--per-process", type=int, default=1800, help="instances per sender")
+    parser.add_argument(
+        "--only", choices=["send", "bulk", "sweep"], help="one part of the benchmark only"
+    )
     parser.add_argument("--bulk", type=int, default=10_000, help="instances of the bulk send")
+    parser.add_argument(
+        "--bulk-pg", type=int, default=1200, help="instances of the bulk send on PostgreSQL"
+    )
     parser.add_argument("--sweep", type=int, default=20_000, help="instances to archive")
     parser.add_argument("--no-write", action="store_true", help="do not update docs/performance.md")
     args = parser.parse_args(argv)
@@ -194,26 +225,28 @@ def main(argv: list[str] | None = None) -> int:
             if orders is not None and swept is not None:
                 pg_ids = seed_orders(orders, args.per_process * max(PROCESSES))
                 fill_finished(swept, args.sweep, 8, args.sweep * 2)
-            for r in range(args.rounds):
-                if orders is not None and swept is not None:
+            if orders is not None and args.only in (None, "send"):
+                for _r in range(args.send_rounds):  # interleaved: every count in every round
                     for n in PROCESSES:
                         with pg_template_copy(orders) as url:
                             note(
                                 ("send", f"{n} process(es)"),
-                                senders(url, pg_ids, n, args.per_process),
+                                senders(url, pg_ids, n, args.per_process, args.seconds),
                                 "events",
                             )
-                    for batch in (500, 1):
+            for r in range(args.rounds if args.only != "send" else 0):
+                if orders is not None and swept is not None:
+                    for batch in (500, 1) if args.only in (None, "bulk") else ():
                         with pg_template_copy(orders) as url:
                             note(
                                 ("bulk", "PostgreSQL 15", f"batch {batch}"),
-                                bulk(url, pg_ids, "submit", batch),
+                                bulk(url, pg_ids[: args.bulk_pg], "submit", batch),
                                 "instances",
                             )
-                    for what in ("purge", "archive"):
+                    for what in ("purge", "archive") if args.only in (None, "sweep") else ():
                         with pg_template_copy(swept) as url:
                             note((what, "PostgreSQL 15"), sweep_rate(url, what)[0], "rows")
-                for batch in (500, 1):
+                for batch in (500, 1) if args.only in (None, "bulk") else ():
                     copy = folder / f"bulk-{r}-{batch}.db"
                     shutil.copyfile(sqlite_bulk, copy)
                     note(
@@ -221,13 +254,13 @@ def main(argv: list[str] | None = None) -> int:
                         bulk(f"sqlite:///{copy}", bulk_ids, "submit", batch),
                         "instances",
                     )
-                for what in ("purge", "archive"):
+                for what in ("purge", "archive") if args.only in (None, "sweep") else ():
                     copy = folder / f"sweep-{r}-{what}.db"
                     shutil.copyfile(sqlite_sweep, copy)
                     note((what, "SQLite"), sweep_rate(f"sqlite:///{copy}", what)[0], "rows")
     body = report(rates, args)
     print(body)
-    if not args.no_write:
+    if not args.no_write and args.only is None:
         write_section(
             ROOT / "docs" / "performance.md",
             "Scale: many processes, bulk sends, housekeeping",
@@ -246,11 +279,13 @@ def report(rates: dict[tuple[str, ...], list[float]], args: argparse.Namespace) 
         return f"{statistics.median(values):,.0f} ({min(values):,.0f} to {max(values):,.0f})"
 
     out = [
-        f"`bench/bench_scale.py`, medians of {args.rounds} interleaved rounds (range in "
-        "brackets); ratios are taken within this run.\n",
-        f"**Sending processes on PostgreSQL.** Each process sends the order workload (7 events "
-        f"per instance, round robin) to {args.per_process} instances of its own through "
-        "`Engine.send`; events/s of all of them together.\n",
+        "`bench/bench_scale.py`, medians of interleaved rounds (range in brackets); ratios "
+        "are taken within this run.\n",
+        f"**Sending processes on PostgreSQL** ({args.send_rounds} rounds). Each process sends "
+        f"the order workload (7 events per instance, round robin) to instances of its own "
+        f"through `Engine.send`. Every process first warms up (connects, loads the chart, "
+        f"steps {WARM} instances), then all of them send during the same {args.seconds:.0f} s "
+        "window; events/s of all of them together over that window.\n",
         "| processes | events/s | ÷ one process | machine CPU busy | server: running / waiting "
         "for clients / for WAL (commits) / for locks |\n|---:|---:|---:|---:|---|",
     ]
@@ -267,7 +302,7 @@ def report(rates: dict[tuple[str, ...], list[float]], args: argparse.Namespace) 
     out += [
         "",
         f"**Bulk send** (`send_many`, deferred effects, {args.bulk:,} instances on SQLite and "
-        f"{args.per_process * max(PROCESSES):,} on PostgreSQL): instances/s, 500 steps per "
+        f"{args.bulk_pg:,} on PostgreSQL; {args.rounds} rounds): instances/s, 500 steps per "
         "transaction (the default) and one transaction per instance.\n",
         "| database | batch | instances/s | ÷ batch 1 |\n|---|---:|---:|---:|",
     ]
@@ -279,7 +314,7 @@ def report(rates: dict[tuple[str, ...], list[float]], args: argparse.Namespace) 
             out.append(f"| {db} | {batch.split()[1]} | {cell(key)} | {ratio} |")
     out += [
         "",
-        f"**Housekeeping**: {args.sweep * 2:,} done outbox items purged (1,000 per transaction) "
+        f"**Housekeeping** ({args.rounds} rounds): {args.sweep * 2:,} done outbox items purged (1,000 per transaction) "
         f"and {args.sweep:,} finished instances with 8 audit lines each archived (500 per "
         "transaction).\n",
         "| database | purge: items/s | archive: instances/s |\n|---|---:|---:|",
