@@ -37,9 +37,25 @@ ADMIN = "admin"
 ANY = "*"
 
 
+#: (chart object id, event) -> (the chart, what manual_roles found): charts are frozen, and
+#: every request that sends an event asks; the chart is kept so that its id stays its own
+_MANUAL: dict[tuple[int, str], tuple[Chart, tuple[bool, tuple[str, ...], tuple[str, ...]]]] = {}
+
+
 def manual_roles(chart: Chart, event: str) -> tuple[bool, tuple[str, ...], tuple[str, ...]]:
     """For ``event`` on ``chart``: (only manual transitions take it, the roles they name
     (empty when one of them names none), their labels)."""
+    known = _MANUAL.get((id(chart), event))
+    if known is not None and known[0] is chart:
+        return known[1]
+    found = _manual_roles(chart, event)
+    if len(_MANUAL) > 10_000:  # bounded: events are names a chart declares, but be safe
+        _MANUAL.clear()
+    _MANUAL[(id(chart), event)] = (chart, found)
+    return found
+
+
+def _manual_roles(chart: Chart, event: str) -> tuple[bool, tuple[str, ...], tuple[str, ...]]:
     from engine.model import matches
 
     manual_only = True
