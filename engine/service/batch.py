@@ -15,7 +15,7 @@ and performs no effect twice: the claimed timers simply fire again after their l
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
@@ -94,19 +94,16 @@ def fire_timers(
     inline: Callable[[DueTimer], bool] = lambda _due: True,
     policy: RetryPolicy = DEFAULT_POLICY,
     stopping: Callable[[], bool] = lambda: False,
-    records: Mapping[str, InstanceRecord] | None = None,
 ) -> FireCount:
     """Fire claimed due timers, their steps committed in one transaction.
 
     ``inline(due)`` says whether to perform a fired step's effects here (else they stay in
     the outbox for the outbox claims). A second timer of an instance already in the batch,
-    and a step that lost a race, fire on their own afterwards. ``records``: the instances,
-    read with the claim (else they are read here). Database trouble raises.
+    and a step that lost a race, fire on their own afterwards. Database trouble raises.
     """
     core = engine._core
     count = FireCount()
-    if records is None:
-        records = engine.store.load_many(d.instance_id for d in dues)
+    records = engine.store.load_many(d.instance_id for d in dues)
     plans: list[_Plan] = []
     alone: list[DueTimer] = []
     taken: set[str] = set()

@@ -40,7 +40,7 @@ from engine.service.ops import RetryPolicy, fire_timer, is_infrastructure, perfo
 
 if TYPE_CHECKING:
     from engine.service import Engine
-    from engine.store.records import DueTimer, OutboxItem
+    from engine.store.records import DueTimer
     from engine.store.sql import SqlStore
 
 __all__ = ["ONCE_ATTEMPTS", "DatabaseUnavailable", "Stats", "Worker", "WorkerSettings"]
@@ -109,8 +109,6 @@ class Worker:
         self._store: SqlStore | None = None
         self._engine: Engine | None = None
         self._housekeeping_at = 0.0  # monotonic time of the next round
-        #: monotonic time the last outbox claim found nothing (-1e9: it found items)
-        self._outbox_empty_at = -1e9
 
     # -- control ----------------------------------------------------------------------
     def stop(self, *_args: object) -> None:
@@ -242,11 +240,7 @@ class Worker:
             sync()
         lease = timedelta(seconds=s.lease)
         now = engine.clock.now()
-        records = None
-        if s.batched:  # the claim reads the instances too (one round trip on PostgreSQL)
-            timers, records = store.claim_due_timers_loaded(now, s.batch, s.owner, lease)
-        else:
-            timers = store.claim_due_timers(now, s.batch, s.owner, lease)
+        timers = store.claim_due_timers(now, s.batch, s.owner, lease)
         half_grace = timedelta(seconds=s.policy.grace / 2)
 
         def inline(due: DueTimer) -> bool:
@@ -256,12 +250,7 @@ class Worker:
 
         if s.batched:
             count = fire_timers(
-                engine,
-                timers,
-                inline=inline,
-                policy=s.policy,
-                stopping=self._stop.is_set,
-                records=records,
+                engine, timers, inline=inline, policy=s.policy, stopping=self._stop.is_set
             )
             self.stats.fired += count.fired
             self.stats.skipped += count.skipped
@@ -272,14 +261,7 @@ class Worker:
             return True
         grace = timedelta(seconds=s.policy.grace)
         now = engine.clock.now()
-        mono = time.monotonic()
-        if timers and mono - self._outbox_empty_at < s.poll:
-            # timers keep this worker busy and the outbox was empty a moment ago: claim it
-            # again after ``poll`` seconds, as an idle worker would (a round trip saved)
-            items: tuple[OutboxItem, ...] = ()
-        else:
-            items = store.claim_outbox(now - grace, s.batch, s.owner, lease + grace)
-            self._outbox_empty_at = -1e9 if items else mono
+        items = store.claim_outbox(now - grace, s.batch, s.owner, lease + grace)
         if s.batched:
             outcomes = deliver_outbox(engine, items, s.policy, stopping=self._stop.is_set)
         else:

@@ -142,25 +142,6 @@ def test_due_timers_are_claimed_under_a_lease(sql_store: SqlStore) -> None:
     assert recs[0].id in [d.instance_id for d in sql_store.due(now + 2 * HOUR)]
 
 
-def test_a_claim_reads_the_claimed_timers_instances_too(sql_store: SqlStore) -> None:
-    """``claim_due_timers_loaded``: the same claim as ``claim_due_timers``, with each claimed
-    instance as ``load_many`` reads it (one statement on PostgreSQL); an instance with two
-    due timers is read once."""
-    two = Changes(timers=(TimerChange("a", T0), TimerChange("b", T0 + timedelta(minutes=1))))
-    recs = [sql_store.create(record(sql_store), two if i == 0 else Changes(
-        timers=(TimerChange("t", T0 + i * timedelta(minutes=1)),))) for i in range(4)]  # fmt: skip
-    now = T0 + timedelta(minutes=10)
-    dues, loaded = sql_store.claim_due_timers_loaded(now, 4, "w1", timedelta(minutes=5))
-    assert [(d.instance_id, d.timer_id) for d in dues] == [
-        (recs[0].id, "a"), (recs[0].id, "b"), (recs[1].id, "t"), (recs[2].id, "t")
-    ]  # fmt: skip
-    assert loaded == sql_store.load_many([recs[0].id, recs[1].id, recs[2].id])
-    assert set(loaded) == {recs[0].id, recs[1].id, recs[2].id}
-    rest, more = sql_store.claim_due_timers_loaded(now, 4, "w2", timedelta(minutes=5))
-    assert [d.instance_id for d in rest] == [recs[3].id] and list(more) == [recs[3].id]
-    assert sql_store.claim_due_timers_loaded(now, 4, "w3", timedelta(minutes=5)) == ((), {})
-
-
 def test_chart_versions_are_immutable_once_used(sql_store: SqlStore) -> None:
     sql_store.register_chart("c", 1, "hash-1", "id: c\nversion: 1\n")
     sql_store.register_chart("c", 1, "hash-1")  # the same again: fine

@@ -10,15 +10,14 @@ transaction (writers take turns). A claimed row is hidden from other claims (and
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from engine.store.records import DueTimer, InstanceRecord, OutboxItem
+from engine.store.records import DueTimer, OutboxItem
 from engine.store.sql.codec import decode_effect
 from engine.store.sql.driver import Driver
 from engine.store.sql.queue_statements import QueueStatements
-from engine.store.sql.rows import Rows
 
 __all__ = ["InstancePage", "InstanceSummary", "Operations"]
 
@@ -56,10 +55,6 @@ class Operations:
     _time: Callable[[datetime], Any]
     _read_time: Callable[[Any], datetime]
     _queue_statements: QueueStatements | None = None
-    _claim_loaded: str | None = None
-    _rows: Rows
-    dialect: str
-    load_many: Callable[[Iterable[str]], dict[str, InstanceRecord]]
 
     @property
     def _queue_sql(self) -> QueueStatements:
@@ -190,37 +185,6 @@ class Operations:
         found = [DueTimer(iid, tid, read(due)) for iid, tid, due in rows]
         found.sort(key=lambda d: (d.due, d.instance_id, d.timer_id))
         return tuple(found)
-
-    def claim_due_timers_loaded(
-        self, now: datetime, limit: int, owner: str, lease: timedelta
-    ) -> tuple[tuple[DueTimer, ...], dict[str, InstanceRecord]]:
-        """:meth:`claim_due_timers` and the claimed timers' instances (``load_many``) in one
-        round trip on PostgreSQL (the claim's ``UPDATE ... RETURNING`` joined with the
-        instances in one statement); two statements on SQLite."""
-        if self.dialect != "postgresql":
-            dues = self.claim_due_timers(now, limit, owner, lease)
-            return dues, self.load_many(d.instance_id for d in dues)
-        if self._claim_loaded is None:
-            from engine.store.sql.statements import INSTANCE_COLUMNS
-
-            cols = ", ".join(f"i.{c.name}" for c in INSTANCE_COLUMNS)
-            self._claim_loaded = (
-                f"WITH claimed AS ({self._queue_sql.claim_timers}) "
-                f"SELECT c.instance_id, c.timer_id, c.due, {cols} FROM claimed AS c "
-                "LEFT JOIN statewise_instances AS i ON i.id = c.instance_id"
-            )
-        t = self._time(now)
-        rows = self._claim(self._claim_loaded, (owner, self._time(now + lease), t, t, limit))
-        read = self._read_time
-        record = self._rows.record
-        found: list[DueTimer] = []
-        records: dict[str, InstanceRecord] = {}
-        for row in rows:
-            found.append(DueTimer(row[0], row[1], read(row[2])))
-            if row[3] is not None and row[0] not in records:
-                records[row[0]] = record(row[3:])
-        found.sort(key=lambda d: (d.due, d.instance_id, d.timer_id))
-        return tuple(found), records
 
     def claim_outbox(
         self, now: datetime, limit: int, owner: str, lease: timedelta
