@@ -337,8 +337,8 @@ def report(rates: dict[tuple[str, ...], list[float]], args: argparse.Namespace) 
             + (f"One process alone keeps {busy1:.0%} of the machine's cores busy "
                "(itself, its PostgreSQL backend, and other jobs on this shared machine), "
                if busy1 is not None else "")
-            + "so on two cores more processes have almost nothing left to add: the limit is "
-            "CPU, not a lock. The server's backends waited for each other's locks at most "
+            + "so more processes add only what the two cores have left: the limit is CPU, "
+            "not a lock. The server's backends waited for each other's locks at most "
             f"{lock:.0%} of the time (the last column: shares of samples of "
             "`pg_stat_activity` every 10 ms); writers of different instances share no row, "
             "and the rest is waiting for clients (each process runs its steps in Python) and "
