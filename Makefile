@@ -33,6 +33,7 @@ lint: $(STAMP)
 ## Benchmarks; results are written to docs/performance.md.
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[bench]'
+	@command -v wrk >/dev/null || echo "make bench: wrk is not installed (Debian: apt-get install wrk); the webhook benchmark falls back to a threaded Python client, which takes CPU from the servers"
 	$(BIN)/python bench/run.py
 
 ## The documentation site: generated flow pages (docs/flows/) + mkdocs build --strict into site/.

@@ -4,8 +4,18 @@
 
 Sections: ``validate`` (loading and validating, CLI start-up) and ``engine`` (the in-memory
 order workload through ``Engine.send`` beside transitions, python-statemachine and sismic;
-needs the ``bench`` extra: ``pip install -e '.[bench]'``), ``runtime``, ``store``, ``workers``
+needs the ``bench`` extra: ``pip install -e '.[bench]'``), ``runtime``, ``store``, ``workers``, ``hostile``, ``serve``, ``replay``, ``scale``
 and ``demo`` (the demo's business day). Without arguments all run.
+
+Run one part of a section, or compare with the code before (a checkout of it) in the same
+run, with the section's own script, e.g.::
+
+    .venv/bin/python bench/bench_serve.py --only webhooks --baseline ../before
+    .venv/bin/python bench/bench_workers.py --baseline ../before
+    .venv/bin/python bench/bench_scale.py --only send
+
+The webhook benchmark drives the servers with ``wrk`` (Debian: ``apt-get install wrk``) and a
+Lua script (``bench/webhook.lua``); without it, a threaded Python client.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     add.add_argument("--events", default="*", metavar="E,F", help="the events it may send")
     add.add_argument("--roles", default="", metavar="R,S", help="roles for manual actions")
-    rm = do.add_parser("revoke", help="revoke a token (it stops working at once)")
+    rm = do.add_parser("revoke", help="revoke a token (running servers refuse it within 5 s)")
     rm.add_argument("name", metavar="NAME")
     ls = do.add_parser("list", help="list the tokens (never their secrets)")
     ls.add_argument("--json", action="store_true", help="JSON for tools")

@@ -17,16 +17,19 @@ Refusals are ``OpsError(kind="forbidden")`` naming what was missing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+import threading
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
 from engine.ops.errors import OpsError
 
 if TYPE_CHECKING:
     from engine.model import Chart
 
-__all__ = ["ADMIN", "ANY", "Principal", "manual_roles"]
+__all__ = ["ADMIN", "ANY", "Principal", "TokenCache", "manual_roles"]
 
 #: the role that may administer: send any event, start instances, retry dead letters
 ADMIN = "admin"
@@ -34,9 +37,25 @@ ADMIN = "admin"
 ANY = "*"
 
 
+#: (chart object id, event) -> (the chart, what manual_roles found): charts are frozen, and
+#: every request that sends an event asks; the chart is kept so that its id stays its own
+_MANUAL: dict[tuple[int, str], tuple[Chart, tuple[bool, tuple[str, ...], tuple[str, ...]]]] = {}
+
+
 def manual_roles(chart: Chart, event: str) -> tuple[bool, tuple[str, ...], tuple[str, ...]]:
     """For ``event`` on ``chart``: (only manual transitions take it, the roles they name
     (empty when one of them names none), their labels)."""
+    known = _MANUAL.get((id(chart), event))
+    if known is not None and known[0] is chart:
+        return known[1]
+    found = _manual_roles(chart, event)
+    if len(_MANUAL) > 10_000:  # bounded: events are names a chart declares, but be safe
+        _MANUAL.clear()
+    _MANUAL[(id(chart), event)] = (chart, found)
+    return found
+
+
+def _manual_roles(chart: Chart, event: str) -> tuple[bool, tuple[str, ...], tuple[str, ...]]:
     from engine.model import matches
 
     manual_only = True
@@ -135,3 +154,56 @@ class Principal:
 
 def _listed(values: Iterable[str]) -> str:
     return ", ".join(sorted(values))
+
+
+_T = TypeVar("_T")
+
+
+class TokenCache(Generic[_T]):
+    """API tokens a server process has verified, kept ``ttl`` seconds.
+
+    A webhook sender presents the same token on every request; verifying it each time (a
+    database read and a hash) is most of a small request's cost. A verified token is
+    remembered (under a SHA-256 of its text, never the text) for ``ttl`` seconds, then
+    verified again. So a revoked token keeps working in a process that verified it for at
+    most ``ttl`` seconds (docs/deployment.md); ``ttl`` 0 verifies every request. Tokens
+    that fail are not remembered. At most ``size`` tokens are kept (the oldest go first).
+    """
+
+    def __init__(
+        self, ttl: float = 5.0, *, size: int = 1000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._clock = clock
+        self._found: dict[bytes, tuple[float, _T]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(text: str) -> bytes:
+        return hashlib.sha256(text.encode()).digest()
+
+    def get(self, text: str) -> _T | None:
+        """What verifying ``text`` gave, if it was verified less than ``ttl`` seconds ago."""
+        if self.ttl <= 0:
+            return None
+        found = self._found.get(self._key(text))
+        if found is None or self._clock() >= found[0]:
+            return None
+        return found[1]
+
+    def put(self, text: str, value: _T) -> None:
+        if self.ttl <= 0:
+            return
+        with self._lock:
+            if len(self._found) >= self.size:
+                now = self._clock()
+                kept = {k: v for k, v in self._found.items() if v[0] > now}
+                while len(kept) >= self.size:  # still full: the oldest entries go
+                    kept.pop(next(iter(kept)))
+                self._found = kept
+            self._found[self._key(text)] = (self._clock() + self.ttl, value)
+
+    def forget(self) -> None:
+        with self._lock:
+            self._found = {}

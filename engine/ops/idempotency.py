@@ -19,6 +19,9 @@ is told to retry shortly (``conflict``); one that finds it so for longer than
 does the work. A refused or ignored event saves no step: its answer is stored as it is,
 and repeats get the same refusal. A repeat asking something else under the same key is a
 ``usage`` error. Keys are kept :data:`KEEP` and then forgotten.
+
+An event sent to one instance (a webhook) takes a shorter path, :mod:`engine.ops.webhooks`:
+one read (the instance with its key) and one commit (the step with the key and its answer).
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from engine.ops.errors import OpsError
 if TYPE_CHECKING:
     from engine.store.sql import SqlStore, WebStore
 
-__all__ = ["KEEP", "LEASE", "Answer", "once", "request_hash"]
+__all__ = ["KEEP", "LEASE", "Answer", "check_key", "once", "request_hash"]
 
 #: how long a claim may stay unapplied before another request takes it over
 LEASE = timedelta(seconds=30)
@@ -59,6 +62,12 @@ def request_hash(*parts: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def check_key(key: str) -> None:
+    """A usable key: 1 to 200 printable characters (``usage`` error otherwise)."""
+    if not key or len(key) > _MAX_KEY or not key.isprintable():
+        raise OpsError(f"Idempotency-Key: expected 1 to {_MAX_KEY} printable characters", "usage")
+
+
 def once(
     store: SqlStore,
     web: WebStore,
@@ -70,8 +79,7 @@ def once(
 ) -> Answer:
     """Run ``work`` once for (``scope``, ``key``); repeats get its first answer."""
     clock = now or (lambda: datetime.now(UTC))
-    if not key or len(key) > _MAX_KEY or not key.isprintable():
-        raise OpsError(f"Idempotency-Key: expected 1 to {_MAX_KEY} printable characters", "usage")
+    check_key(key)
     if not web.claim_key(scope, key, fingerprint, clock()):
         found = web.key(scope, key)
         if found is None:  # forgotten between the insert and the read: a new request

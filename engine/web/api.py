@@ -161,36 +161,48 @@ def _sent(result: SendResult, path: str) -> Answer:
     return Answer(problem.status, plain(problem.body(path)))
 
 
-def _send(call: Call, record: InstanceRecord) -> Reply:
+def _send(call: Call, target: str | tuple[str, str]) -> Reply:
     from engine.ops.acting import send_as
 
     event = call.text("event", required=True)
     assert event is not None
     data, note, client_note = call.mapping("data"), call.text("note"), call.text("client_note")
+    key = call.request.headers.get("idempotency-key")
+    path = call.request.url.path
+    if key is not None:  # a webhook: one read, one commit (engine.ops.webhooks)
+        from engine.ops.idempotency import request_hash
+        from engine.ops.webhooks import send_once
 
-    def work() -> Answer:
-        result = send_as(
+        answer = send_once(
             call.server.engine(),
+            call.server.web,
             call.who.principal,
-            record,
+            target,
             event,
             data,
+            key=key,
+            fingerprint=request_hash(call.request.method, path, call.body),
+            answer_of=lambda result: _sent(result, path),
             note=note,
             client_note=client_note,
         )
-        return _sent(result, call.request.url.path)
-
-    return _once(call, work)
+        headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
+        return Reply(answer.body, answer.status, headers)
+    record = _record(call, target) if isinstance(target, str) else _record(call)
+    result = send_as(call.server.engine(), call.who.principal, record, event, data,
+                     note=note, client_note=client_note)  # fmt: skip
+    answer = _sent(result, path)
+    return Reply(answer.body, answer.status)
 
 
 def send_event(call: Call) -> Reply:
     """Send an event to an instance (a webhook: repeat it with the same Idempotency-Key)."""
-    return _send(call, _record(call, call.path("id")))
+    return _send(call, call.path("id"))
 
 
 def send_event_by_key(call: Call) -> Reply:
     """Send an event to the instance of a chart with a business key."""
-    return _send(call, _record(call))
+    return _send(call, (call.path("chart"), call.path("key")))
 
 
 def start_instance(call: Call) -> Reply:

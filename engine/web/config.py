@@ -17,6 +17,8 @@ class ServeConfig:
     ``trusted_header``: the header a company SSO proxy puts the signed-in user's name in
     (off by default); it is believed only from ``trusted_proxies``; the user's roles come
     from ``trusted_roles_header`` (comma-separated) when given, else from the users table.
+    ``token_cache_seconds``: how long a process trusts an API token it verified (a revoked
+    token works that long at most; 0: verify every request).
     """
 
     db: str
@@ -31,5 +33,6 @@ class ServeConfig:
     #: sign-in attempts one address may make per minute
     sign_in_per_minute: int = 10
     max_body: int = 1_000_000
+    token_cache_seconds: float = 5.0
     page_size: int = 50
     extra_headers: dict[str, str] = field(default_factory=dict)

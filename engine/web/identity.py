@@ -2,8 +2,10 @@
 (the signed cookie), or, when configured, a company SSO proxy's header.
 
 Every request that is not ``/healthz``, a static file or the sign-in page must resolve to
-a :class:`~engine.ops.auth.Principal`; roles are read from the database on every request
-(a changed role or password takes effect at once).
+a :class:`~engine.ops.auth.Principal`; a person's roles are read from the database on every
+request (a changed role or password takes effect at once); an API token, once verified, is
+trusted by the process for ``ServeConfig.token_cache_seconds`` (5 s: a revoked token stops
+working within that time).
 """
 
 from __future__ import annotations
@@ -96,12 +98,16 @@ def api_identity(request: Request, server: Server) -> Identity:
         scheme, _, text = auth.partition(" ")
         if scheme.lower() != "bearer" or not text.strip():
             raise Problem("unauthorized", "expected 'Authorization: Bearer <API token>'")
-        from engine.ops.users import authenticate_token
+        verified = server.tokens.get(text)
+        if verified is None:
+            from engine.ops.users import authenticate_token
 
-        try:
-            row, principal = authenticate_token(server.web, text)
-        except OpsError as exc:
-            raise Problem("unauthorized", str(exc)) from None
+            try:
+                verified = authenticate_token(server.web, text)
+            except OpsError as exc:
+                raise Problem("unauthorized", str(exc)) from None
+            server.tokens.put(text, verified)
+        row, principal = verified
         now = time.monotonic()
         if now - _last_written.get(row.id, -_USED_EVERY) >= _USED_EVERY:
             from datetime import UTC, datetime

@@ -21,7 +21,9 @@ from engine.web.sessions import Signer
 
 if TYPE_CHECKING:
     from engine.model import Chart
+    from engine.ops.auth import Principal
     from engine.service import Engine
+    from engine.store.sql import TokenRow
     from renderers import Diagram
 
 __all__ = ["RateLimiter", "Server"]
@@ -68,6 +70,10 @@ class Server:
             key = self.web.secret("session-signing", secrets.token_hex(32), datetime.now(UTC))
         self.signer = Signer(key.encode(), config.session_hours * 3600)
         self.limiter = RateLimiter(config.sign_in_per_minute)
+        from engine.ops.auth import TokenCache
+
+        #: verified API tokens: (token row, principal), for ``token_cache_seconds``
+        self.tokens: TokenCache[tuple[TokenRow, Principal]] = TokenCache(config.token_cache_seconds)
         self._local = threading.local()
         self._svg: dict[tuple[str, int], str] = {}
         self._diagrams: dict[tuple[str, int], Diagram] = {}

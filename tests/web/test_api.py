@@ -225,6 +225,25 @@ def test_a_webhook_with_a_repeated_key_is_applied_once(served: Served, by_key: b
     assert one.json() == two.json()
 
 
+def test_a_revoked_token_stops_working_within_the_token_cache_time(served: Served) -> None:
+    """A process trusts a token it verified for ``token_cache_seconds`` (5 s), then asks
+    the database again: a revoked token stops working within that time."""
+    from engine.ops.auth import TokenCache
+    from engine.ops.users import revoke_token
+
+    server = served.client.app.state.server  # type: ignore[attr-defined]
+    now = [1000.0]
+    server.tokens = TokenCache(5.0, clock=lambda: now[0])
+    c, feed = served.client, served.api("feed")
+    delivery = served.shop.to_pack[0]
+    assert c.get(f"/api/v1/instances/{delivery}", headers=feed).status_code == 200
+    revoke_token(server.web, "warehouse-feed")
+    now[0] += 4.9  # still trusted by this process
+    assert c.get(f"/api/v1/instances/{delivery}", headers=feed).status_code == 200
+    now[0] += 0.2  # verified again: revoked
+    _problem(c.get(f"/api/v1/instances/{delivery}", headers=feed), 401, "unauthorized")
+
+
 def test_hostile_input_over_http_is_refused_and_changes_nothing(served: Served) -> None:
     """The API admits events as the library does (internal names, undeclared or oversized
     data are refused; issue 8) and a body nested past the JSON parser is a 400, not a 500."""

@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
+    from engine.store.records import InstanceRecord
+    from engine.store.sql.driver import Stmt
     from engine.store.sql.store import SqlStore
 
 __all__ = ["IdempotencyRow", "TokenRow", "UserRow", "WebStore"]
@@ -70,6 +72,7 @@ class WebStore:
         self._store = store
         self._db = store._db
         self._p = "%s" if store.dialect == "postgresql" else "?"
+        self._instance_and_key: str | None = None
 
     def _sql(self, text: str) -> str:
         return text.replace("?", self._p)
@@ -267,6 +270,53 @@ class WebStore:
             f"INSERT INTO statewise_web_idempotency ({_IDEM}) VALUES (?, ?, ?, 'claimed', NULL, NULL, ?, ?)",
             (scope, key, request_sha256, t, t),
         )
+
+    def instance_and_key(
+        self, instance_id: str, scope: str, key: str
+    ) -> tuple[InstanceRecord | None, IdempotencyRow | None]:
+        """An instance and an idempotency key, in one read (a webhook's only read): either
+        may be missing."""
+        from engine.store.sql.statements import INSTANCE_COLUMNS
+
+        if self._instance_and_key is None:
+            cols = ", ".join(f"i.{c.name}" for c in INSTANCE_COLUMNS)
+            keys = ", ".join(f"k.{c.strip()}" for c in _IDEM.split(","))
+            self._instance_and_key = self._sql(
+                f"SELECT {cols}, {keys} FROM (SELECT 1 AS one) AS o "
+                "LEFT JOIN statewise_instances AS i ON i.id = ? "
+                "LEFT JOIN statewise_web_idempotency AS k ON k.scope = ? AND k.key = ?"
+            )
+        row = self._db.one(self._instance_and_key, (instance_id, scope, key))
+        assert row is not None
+        n = len(INSTANCE_COLUMNS)
+        record = None if row[0] is None else self._store._rows.record(row[:n])
+        return record, None if row[n] is None else self._idem(row[n:])
+
+    def answered_statement(
+        self, scope: str, key: str, request_sha256: str, http_status: int, answer: str,
+        now: datetime,
+    ) -> Stmt:  # fmt: skip
+        """The statement that records a key with its answer, to run in the transaction of
+        the step it answers (:meth:`SqlStore.riding_along`): the step and the key are saved
+        together or not at all. Of several requests with one key, the unique key lets
+        exactly one commit; the others fail and roll back their step."""
+        t = self._t(now)
+        return (
+            self._sql(
+                f"INSERT INTO statewise_web_idempotency ({_IDEM}) "
+                "VALUES (?, ?, ?, 'answered', ?, ?, ?, ?)"
+            ),
+            (scope, key, request_sha256, http_status, answer, t, t),
+        )
+
+    def add_answered_key(
+        self, scope: str, key: str, request_sha256: str, http_status: int, answer: str,
+        now: datetime,
+    ) -> bool:  # fmt: skip
+        """Record a key with an answer that saved no step (a refusal); False when the key
+        exists already (another request had it first)."""
+        sql, args = self.answered_statement(scope, key, request_sha256, http_status, answer, now)
+        return self._insert(sql, args)
 
     def key(self, scope: str, key: str) -> IdempotencyRow | None:
         row = self._db.one(
