@@ -99,8 +99,7 @@ def main(argv: list[str]) -> int:
         "the workers' throughput, bounds those figures: compare them with the Workers section "
         "for what a worker sustains when it is not waited for. On PostgreSQL every step, task "
         "call (the reference systems' own transaction) and caught e-mail is a commit that "
-        "waits for the server's log flush; on this shared machine that dominates the time "
-        "(figures provisional)."
+        "waits for the server's log flush; on this 2-core machine that dominates the time."
     )
     write_section(ROOT / "docs" / "performance.md", "The demo day", body)
     return 0
