@@ -36,9 +36,18 @@ from typing import TYPE_CHECKING, Any
 from engine.ops.errors import OpsError
 
 if TYPE_CHECKING:
-    from engine.store.sql import SqlStore, WebStore
+    from engine.store.sql import IdempotencyRow, SqlStore, WebStore
 
-__all__ = ["KEEP", "LEASE", "Answer", "check_key", "once", "request_hash"]
+__all__ = [
+    "KEEP",
+    "LEASE",
+    "Answer",
+    "check_key",
+    "first_answer",
+    "in_progress",
+    "once",
+    "request_hash",
+]
 
 #: how long a claim may stay unapplied before another request takes it over
 LEASE = timedelta(seconds=30)
@@ -68,6 +77,31 @@ def check_key(key: str) -> None:
         raise OpsError(f"Idempotency-Key: expected 1 to {_MAX_KEY} printable characters", "usage")
 
 
+def first_answer(found: IdempotencyRow, key: str, fingerprint: str) -> Answer | None:
+    """The first answer stored under a key, or None while none is; a key used for another
+    request is refused (``usage``)."""
+    if found.request_sha256 != fingerprint:
+        raise OpsError(
+            f"Idempotency-Key {key!r} was used for another request; use a new key "
+            "for a new request",
+            "usage",
+            code="idempotency_key_reused",
+        )
+    if found.status == "answered":
+        assert found.http_status is not None and found.answer is not None
+        return Answer(found.http_status, json.loads(found.answer), replayed=True)
+    return None
+
+
+def in_progress(key: str) -> OpsError:
+    """The refusal of a request whose key another request is still working under."""
+    return OpsError(
+        f"a request with Idempotency-Key {key!r} is being processed; retry shortly",
+        "conflict",
+        code="idempotency_in_progress",
+    )
+
+
 def once(
     store: SqlStore,
     web: WebStore,
@@ -84,29 +118,14 @@ def once(
         found = web.key(scope, key)
         if found is None:  # forgotten between the insert and the read: a new request
             return once(store, web, scope, key, fingerprint, work, now)
-        if found.request_sha256 != fingerprint:
-            raise OpsError(
-                f"Idempotency-Key {key!r} was used for another request; use a new key "
-                "for a new request",
-                "usage",
-                code="idempotency_key_reused",
-            )
-        if found.status == "answered":
-            assert found.http_status is not None and found.answer is not None
-            return Answer(found.http_status, json.loads(found.answer), replayed=True)
+        first = first_answer(found, key, fingerprint)
+        if first is not None:
+            return first
         stale = clock() - found.claimed_at > LEASE
         if found.status == "applied" or not stale:
-            raise OpsError(
-                f"a request with Idempotency-Key {key!r} is being processed; retry shortly",
-                "conflict",
-                code="idempotency_in_progress",
-            )
+            raise in_progress(key)
         if not web.take_over_key(scope, key, found.claimed_at, clock()):
-            raise OpsError(
-                f"a request with Idempotency-Key {key!r} is being processed; retry shortly",
-                "conflict",
-                code="idempotency_in_progress",
-            )
+            raise in_progress(key)
     try:
         with store.riding_along(web.applied_statement(scope, key, clock())):
             answer = work()

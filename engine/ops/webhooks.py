@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from engine.errors import StatewiseError
 from engine.ops.acting import chart_of
 from engine.ops.errors import OpsError
-from engine.ops.idempotency import LEASE, Answer, check_key
+from engine.ops.idempotency import LEASE, Answer, check_key, first_answer, in_progress
 from engine.ops.sending import SendResult
 
 if TYPE_CHECKING:
@@ -53,23 +53,12 @@ def _text(value: str | None) -> str | None:
 def _repeat(found: IdempotencyRow, key: str, fingerprint: str, now: datetime) -> Answer | None:
     """What a request finds under a key already there: the first answer, a refusal, or None
     (a stale claim of the general path, dropped: do the work)."""
-    if found.request_sha256 != fingerprint:
-        raise OpsError(
-            f"Idempotency-Key {key!r} was used for another request; use a new key "
-            "for a new request",
-            "usage",
-            code="idempotency_key_reused",
-        )
-    if found.status == "answered":
-        assert found.http_status is not None and found.answer is not None
-        return Answer(found.http_status, json.loads(found.answer), replayed=True)
+    first = first_answer(found, key, fingerprint)
+    if first is not None:
+        return first
     if found.status == "claimed" and now - found.claimed_at > LEASE:
         return None
-    raise OpsError(
-        f"a request with Idempotency-Key {key!r} is being processed; retry shortly",
-        "conflict",
-        code="idempotency_in_progress",
-    )
+    raise in_progress(key)
 
 
 def send_once(
