@@ -68,6 +68,14 @@ class _Policy:
         span = where.span(path)
         self.diagnostics.append(Diagnostic(_CODE, Severity.ERROR, message, span, format_path(path)))
 
+    def refused(self, refused: FileRefused, path: Pointer) -> None:
+        """A policy file refused (outside the folder, not a regular file, too large), reported
+        at the ``file`` key without quoting the file."""
+        self.diagnostics.append(
+            Diagnostic(refused.code, Severity.ERROR, f"notification_policy.file: {refused.reason}",
+                       self.doc.span(path), format_path(path))
+        )  # fmt: skip
+
     def read(self, ref: str) -> Document | None:
         fpath: Pointer = (*_KEY, "file")
         loc = self.doc.loc(fpath)
@@ -75,10 +83,7 @@ class _Policy:
         try:
             target = confine(ref, base, self.doc.folder())
         except FileRefused as refused:
-            self.diagnostics.append(
-                Diagnostic(refused.code, Severity.ERROR, f"notification_policy.file: {refused.reason}",
-                           self.doc.span(fpath), format_path(fpath))
-            )  # fmt: skip
+            self.refused(refused, fpath)
             return None
         if not target.exists():
             self.error(
@@ -90,10 +95,7 @@ class _Policy:
         try:
             text = read_text(target, limit=MAX_POLICY_BYTES)
         except FileRefused as refused:
-            self.diagnostics.append(
-                Diagnostic(refused.code, Severity.ERROR, f"notification_policy.file: {refused.reason}",
-                           self.doc.span(fpath), format_path(fpath))
-            )  # fmt: skip
+            self.refused(refused, fpath)
             return None
         policy, diags = parse_yaml(text, str(target), root=self.doc.root)
         self.diagnostics.extend(diags)

@@ -204,21 +204,7 @@ class PgUnits:
         )
 
     def _batch(self) -> str:
-        unit_columns = [
-            "id",
-            "configuration",
-            "state",
-            "state_since",
-            "context",
-            "history",
-            "timers",
-            "calls",
-            "done",
-            "status",
-            "row_version",
-            "updated",
-            "chart_version",
-        ]
+        unit_columns = ["id", *_SET, "chart_version"]  # the typed columns of _UNIT, in order
         v = self._elements(instances, unit_columns, _UNIT)
         sets = [
             "configuration = v.configuration",
