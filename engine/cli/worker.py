@@ -105,6 +105,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="commit each timer and outbox item on its own, as before batching (comparisons)",
     )
     p.add_argument(
+        "--no-pipeline",
+        action="store_true",
+        help="PostgreSQL: save each batch of timers before planning the next (comparisons)",
+    )
+    p.add_argument(
         "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="(INFO)"
     )
     p.set_defaults(handler=run)
@@ -158,6 +163,7 @@ def _run(args: argparse.Namespace) -> int:
         policy,
         once=args.once,
         batched=not args.unbatched,
+        pipelined=not args.no_pipeline,
         purge_after=None if args.purge_after is None else args.purge_after.total_seconds(),
         archive_after=None if args.archive_after is None else args.archive_after.total_seconds(),
     )

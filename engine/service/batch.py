@@ -40,7 +40,18 @@ if TYPE_CHECKING:
     from engine.service.facade import Engine
     from engine.store.records import DueTimer
 
-__all__ = ["EventResult", "FireCount", "Status", "deliver_outbox", "fire_timers", "send_events"]
+__all__ = [
+    "EventResult",
+    "FireCount",
+    "Status",
+    "TimerBatch",
+    "deliver_outbox",
+    "finish_timers",
+    "fire_timers",
+    "plan_timers",
+    "save_timers",
+    "send_events",
+]
 
 log = logging.getLogger("statewise.worker")
 
@@ -87,6 +98,17 @@ def _save(engine: Engine, plans: Sequence[_Plan]) -> list[InstanceRecord | Store
 
 
 # -- timers ---------------------------------------------------------------------------------
+@dataclass(slots=True)
+class TimerBatch:
+    """Claimed due timers, planned and not yet saved (see :func:`plan_timers`)."""
+
+    plans: list[_Plan]
+    #: timers to fire on their own afterwards (a second timer of an instance, an instance
+    #: gone meanwhile)
+    alone: list[DueTimer]
+    count: FireCount
+
+
 def fire_timers(
     engine: Engine,
     dues: Sequence[DueTimer],
@@ -101,6 +123,14 @@ def fire_timers(
     the outbox for the outbox claims). A second timer of an instance already in the batch,
     and a step that lost a race, fire on their own afterwards. Database trouble raises.
     """
+    batch = plan_timers(engine, dues)
+    saved = save_timers(engine, batch)
+    return finish_timers(engine, batch, saved, inline=inline, policy=policy, stopping=stopping)
+
+
+def plan_timers(engine: Engine, dues: Sequence[DueTimer]) -> TimerBatch:
+    """Load the timers' instances and plan their steps; nothing is saved. A step that fails
+    is counted (its timer stays, to fire again after its lease)."""
     core = engine._core
     count = FireCount()
     records = engine.store.load_many(d.instance_id for d in dues)
@@ -120,17 +150,39 @@ def fire_timers(
             _timer_failed(count, due, exc)
             continue
         plans.append(_Plan(record, step, unit, due))
-    for plan, saved in zip(plans, _save(engine, plans), strict=True):
+    return TimerBatch(plans, alone, count)
+
+
+def save_timers(engine: Engine, batch: TimerBatch) -> list[InstanceRecord | StoreError]:
+    """Save a planned batch in one transaction. Touches only the store, so it may run on
+    another thread (with its own connection) while the next batch is planned."""
+    return _save(engine, batch.plans)
+
+
+def finish_timers(
+    engine: Engine,
+    batch: TimerBatch,
+    saved: Sequence[InstanceRecord | StoreError],
+    *,
+    inline: Callable[[DueTimer], bool] = lambda _due: True,
+    policy: RetryPolicy = DEFAULT_POLICY,
+    stopping: Callable[[], bool] = lambda: False,
+) -> FireCount:
+    """Follow a saved batch up: each committed step's work, then the timers that fire alone
+    (a step that lost a race among them, reloaded)."""
+    core = engine._core
+    count, alone = batch.count, list(batch.alone)
+    for plan, result in zip(batch.plans, saved, strict=True):
         due = plan.tag
-        if isinstance(saved, ConcurrentUpdate):
+        if isinstance(result, ConcurrentUpdate):
             alone.append(due)  # someone else saved the instance meanwhile: reload, retry
-        elif isinstance(saved, StoreError):
-            _timer_failed(count, due, saved)
+        elif isinstance(result, StoreError):
+            _timer_failed(count, due, result)
         elif plan.step is None:
             count.skipped += 1
         else:
             count.fired += 1
-            core.committed(plan.record, saved, plan.unit.changes, plan.step)
+            core.committed(plan.record, result, plan.unit.changes, plan.step)
             _follow_up(engine, policy, inline(due))
     for due in alone:
         if stopping():

@@ -35,8 +35,9 @@ from typing import TYPE_CHECKING
 from engine.errors import StatewiseError
 from engine.ops.retention import archive_finished, purge_outbox
 from engine.ops.setup import open_store, sqlite_path
-from engine.service.batch import deliver_outbox, fire_timers
+from engine.service.batch import FireCount, deliver_outbox, fire_timers
 from engine.service.ops import RetryPolicy, fire_timer, is_infrastructure, perform_outbox_item
+from engine.worker.pipeline import TimerPipeline
 
 if TYPE_CHECKING:
     from engine.service import Engine
@@ -69,6 +70,9 @@ class WorkerSettings:
     #: the claimed timers' steps in one transaction, the delivered items marked done in one
     #: statement; False: each its own transaction (the path before batching)
     batched: bool = True
+    #: on PostgreSQL, a batch of timers is saved on a second thread while the next batch is
+    #: claimed and planned (:mod:`engine.worker.pipeline`); False: one after the other
+    pipelined: bool = True
     #: housekeeping: done outbox items older than this many seconds are deleted (None: kept)
     purge_after: float | None = 30 * 86400.0
     #: instances finished longer ago than this many seconds are archived (None: not)
@@ -109,6 +113,7 @@ class Worker:
         self._store: SqlStore | None = None
         self._engine: Engine | None = None
         self._housekeeping_at = 0.0  # monotonic time of the next round
+        self._pipeline = TimerPipeline()
 
     # -- control ----------------------------------------------------------------------
     def stop(self, *_args: object) -> None:
@@ -126,6 +131,7 @@ class Worker:
             self._loop()
         finally:
             self._close()
+            self._pipeline.close()
             for signum, old in handlers.items():
                 signal.signal(signum, old)
         return self.stats
@@ -170,6 +176,18 @@ class Worker:
                 return
             if not busy:
                 self._stop.wait(self.settings.poll)
+        self._settle()
+
+    def _settle(self) -> None:
+        """Follow up the batch of timers still in flight (when stopping)."""
+        if not self._pipeline.busy or self._engine is None:
+            return
+        try:
+            self._count(self._pipeline.settle(self.settings.policy))
+        except StatewiseError as exc:
+            if not is_infrastructure(exc):
+                raise
+            log.warning("the last batch of timers was not followed up: %s", exc)
 
     def _connect(self) -> Engine:
         url = self.settings.url
@@ -190,6 +208,7 @@ class Worker:
         return engine
 
     def _close(self) -> None:
+        self._pipeline.abandon()  # its save uses the store's connections: wait for it
         store, self._store, self._engine = self._store, None, None
         if store is not None:
             try:
@@ -248,13 +267,17 @@ class Worker:
             # to the outbox claims instead of performing them here
             return engine.clock.now() - due.due < half_grace
 
-        if s.batched:
-            count = fire_timers(
-                engine, timers, inline=inline, policy=s.policy, stopping=self._stop.is_set
+        if s.batched and s.pipelined and store.dialect == "postgresql":
+            fire = self._pipeline.fire
+            self._count(
+                fire(engine, timers, inline=inline, policy=s.policy, stopping=self._stop.is_set)
             )
-            self.stats.fired += count.fired
-            self.stats.skipped += count.skipped
-            self.stats.timer_failures += count.failed
+        elif s.batched:
+            self._count(
+                fire_timers(
+                    engine, timers, inline=inline, policy=s.policy, stopping=self._stop.is_set
+                )
+            )
         else:
             self._fire_each(engine, timers, inline)
         if self.stopping:
@@ -278,6 +301,11 @@ class Worker:
             else:
                 self.stats.dead += 1
         return bool(timers or items)
+
+    def _count(self, count: FireCount) -> None:
+        self.stats.fired += count.fired
+        self.stats.skipped += count.skipped
+        self.stats.timer_failures += count.failed
 
     def _fire_each(
         self, engine: Engine, timers: tuple[DueTimer, ...], inline: Callable[[DueTimer], bool]
