@@ -334,10 +334,20 @@ def report(rates: dict[tuple[str, ...], list[float]], args: argparse.Namespace) 
             "shared machine; its 517 events/s (range 456 to 949) understated what one process "
             "does, and the 3.61x of eight over it was mostly that. Now every process warms "
             "up first and all send in the same window, over several rounds. "
-            + (f"One process alone keeps {busy1:.0%} of the machine's cores busy "
-               "(itself, its PostgreSQL backend, and other jobs on this shared machine), "
-               if busy1 is not None else "")
-            + "so more processes add only what the two cores have left: the limit is CPU, "
+            + (
+                f"One process alone keeps {busy1:.0%} of the machine's cores busy "
+                "(itself, its PostgreSQL backend, the samplers), so any number of processes "
+                f"can at most make **{1 / busy1:.2f}x** its events/s (the ceiling: every core "
+                "busy, each event costing the CPU it costs one process alone)"
+                + (
+                    "; the 3x target is beyond this machine's cores before any contention. "
+                    if 1 / busy1 < 3
+                    else "; what is lost below it is contention. "
+                )
+                if busy1 is not None
+                else ""
+            )
+            + "More processes add only what the two cores have left: the limit is CPU, "
             "not a lock. The server's backends waited for each other's locks at most "
             f"{lock:.0%} of the time (the last column: shares of samples of "
             "`pg_stat_activity` every 10 ms); writers of different instances share no row, "
