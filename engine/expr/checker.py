@@ -244,10 +244,11 @@ class Checker:
         value = str(other.value)
         if value not in base.values:
             hint = did_you_mean(value, base.values)
+            # compared with a field, it is named; assigned (no other side), its type is
+            side = base.describe() if enum_side is other else f"'{unparse(enum_side)}'"
             self.error(
                 codes.NOT_ENUM_MEMBER,
-                f"'{value}' is not a value of "
-                f"'{unparse(enum_side)}'; {hint}expected one of: "
+                f"'{value}' is not a value of {side}; {hint}expected one of: "
                 f"{', '.join(base.values)}",
                 other,
             )

@@ -8,10 +8,12 @@ from typing import Any
 
 from engine.errors import Diagnostic, Severity
 from engine.expr import TypeEnv
+from engine.expr.ast import Expr, ListLit, Literal
 from engine.expr.types import (
     BOOLEAN,
     DURATION,
     STRING,
+    EnumType,
     ListType,
     OptionalType,
     RecordType,
@@ -19,6 +21,7 @@ from engine.expr.types import (
     is_assignable,
     strip_optional,
 )
+from engine.expr.wording import did_you_mean
 from engine.loader.expressions import ExpressionCompiler
 from engine.loader.yaml_source import Document, Pointer, format_path
 from engine.model import (
@@ -147,12 +150,26 @@ class ActionBuilder:
             if expr is None:
                 continue
             if expected is not None and typ is not None and not is_assignable(typ, expected):
-                self.error(
-                    "E314",
-                    f"{what} field '{name}' is {typ.describe()}; expected {expected.describe()}",
-                    vpath,
-                )
-                continue
+                literals = _enum_literals(expr.expr, expected)
+                if literals is None:  # (a quoted value of an enum fits, as in `assign`)
+                    self.error(
+                        "E314",
+                        f"{what} field '{name}' is {typ.describe()}; expected "
+                        f"{expected.describe()}",
+                        vpath,
+                    )
+                    continue
+                wrong = [v for v, allowed in literals if v not in allowed]
+                if wrong:
+                    allowed = literals[0][1]
+                    self.error(
+                        "E314",
+                        f"{what} field '{name}': '{wrong[0]}' is not a value of "
+                        f"{expected.describe()}; {did_you_mean(wrong[0], allowed)}"
+                        f"expected one of: {', '.join(allowed)}",
+                        vpath,
+                    )
+                    continue
             out.append((str(name), expr))
         if declared is not None:
             given = {name for name, _ in out} | set(data)
@@ -351,3 +368,21 @@ class ActionBuilder:
                     f"`cancel` names '{send_id}', but no `send` has that id; expected one of: {known}",
                     path,
                 )
+
+
+def _enum_literals(ast: Expr, expected: Type) -> list[tuple[str, tuple[str, ...]]] | None:
+    """The quoted values in ``ast`` with the enum values each must be one of, when ``ast``
+    is a string literal for an enum (or a list literal of them for a list of an enum);
+    None when it is not."""
+    base = strip_optional(expected)
+    if isinstance(base, EnumType) and isinstance(ast, Literal) and ast.kind == "string":
+        return [(str(ast.value), base.values)]
+    if isinstance(base, ListType) and isinstance(ast, ListLit):
+        found: list[tuple[str, tuple[str, ...]]] = []
+        for item in ast.items:
+            inner = _enum_literals(item, base.item)
+            if inner is None:
+                return None
+            found += inner
+        return found
+    return None

@@ -227,3 +227,39 @@ def test_calendar_and_timer_checks(tmp_path: Path) -> None:
         + "      - {delay: 2h, calendar: nope, target: t}\n  t: {type: final}\n",
     )
     assert diags == ["11:31: E310"]
+
+
+ENUMS = (
+    HEAD + "context:\n  modes: {type: list, items: {type: enum, values: [express, normal]}}\n"
+    "tasks:\n  ship: {input: {mode: {type: enum, values: [express, normal]}, "
+    "also: {type: list, items: {type: enum, values: [express, normal]}, optional: true}}}\n"
+    "events:\n  go: {data: {mode: {type: enum, values: [express, normal]}}}\n"
+    "states:\n  s:\n    entry:\n      - {entry}\n    on:\n      go: t\n  t: {type: final}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        # a quoted value of an enum fits a task's input and an event's data, as in `assign`
+        ("task: {name: ship, input: {mode: \"'express'\"}}", None),
+        ("task: {name: ship, input: {mode: \"'normal'\", also: \"['express', 'normal']\"}}", None),
+        ("raise: {event: go, data: {mode: \"'normal'\"}}", None),
+        ("task: {name: ship, input: {mode: \"'expres'\"}}", "'expres' is not a value of enum(express, normal); did you mean 'express'?"),
+        ("task: {name: ship, input: {mode: \"'normal'\", also: \"['fast']\"}}", "'fast'"),
+        ("raise: {event: go, data: {mode: \"'slow'\"}}", "'slow' is not a value of"),
+        ('task: {name: ship, input: {mode: "1"}}', "is integer; expected enum"),
+        ('task: {name: ship, input: {mode: "modes"}}', "expected enum"),
+    ],
+)
+def test_quoted_enum_values_in_task_input_and_event_data(
+    tmp_path: Path, entry: str, problem: str | None
+) -> None:
+    path = tmp_path / "chart.yaml"
+    path.write_text(ENUMS.replace("{entry}", entry), encoding="utf-8")
+    result = validate_path(path, stage=Stage.MODEL)
+    found = [f"{d.code} {d.message}" for d in result.diagnostics]
+    if problem is None:
+        assert result.chart is not None and found == []
+    else:
+        assert len(found) == 1 and found[0].startswith("E314") and problem in found[0], found
