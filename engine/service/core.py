@@ -31,7 +31,7 @@ from engine.service.effects import (
     spawn_done,
 )
 from engine.service.registry import ChartRegistry, LoadedChart
-from engine.store.ports import InstanceStore
+from engine.store.ports import ConcurrentUpdate, InstanceStore
 from engine.store.records import (
     ACTIVE,
     DONE,
@@ -51,6 +51,8 @@ _new = tuple.__new__
 
 #: how many follow-up items one call may process before it stops (a ping-pong guard)
 MAX_CASCADE = 10_000
+#: tries of a step that lost an optimistic-lock race before giving up
+RACE_TRIES = 3
 #: how old a pending outbox item must be before retry_effects takes it (as a worker's grace)
 RETRY_GRACE = timedelta(seconds=30)
 #: how long retry_effects holds the items it claimed
@@ -362,12 +364,21 @@ class Core:
         return rest
 
     def _deliver(self, delivery: Delivery) -> None:
-        record = self.store.load(delivery.instance_id)
-        loaded = self.registry.get(record.chart, record.version)
-        try:
-            self.apply(record, loaded, delivery.event, SYSTEM)
-        except EventRefused as exc:
-            log.warning("%s refused %s: %s", record.id, delivery.event.name, exc)
+        """An event to an instance (a task's outcome, a child's event or end), on the fresh
+        instance: one that another writer saved meanwhile is reloaded and tried again."""
+        for attempt in range(RACE_TRIES):
+            record = self.store.load(delivery.instance_id)
+            loaded = self.registry.get(record.chart, record.version)
+            try:
+                self.apply(record, loaded, delivery.event, SYSTEM)
+                return
+            except EventRefused as exc:
+                log.warning("%s refused %s: %s", record.id, delivery.event.name, exc)
+                return
+            except ConcurrentUpdate:
+                self.batch.clear()
+                if attempt == RACE_TRIES - 1:
+                    raise
 
     def _start_new(self, order: StartOrder) -> None:
         """A ``start`` action: a new top-level instance of the latest version of the chart."""

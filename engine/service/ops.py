@@ -37,14 +37,13 @@ from engine.errors import StatewiseError
 from engine.model import ROOT, Chart, StateKind
 from engine.runtime import Event, Snapshot
 from engine.service.commit import EMPTY, AuditInfo, timer_changes
-from engine.service.core import MAX_CASCADE
+from engine.service.core import MAX_CASCADE, RACE_TRIES
 from engine.service.effects import Delivery, StartOrder
 from engine.service.instance import Instance
 from engine.store.ports import ConcurrentUpdate, DuplicateKey, InstanceNotFound, StoreError
 from engine.store.records import ACTIVE, DONE, AuditRecord, Changes, DueTimer, OutboxItem
 
 if TYPE_CHECKING:
-    from engine.service.core import Core
     from engine.service.facade import Engine
     from engine.service.registry import LoadedChart
     from engine.store.records import InstanceRecord
@@ -69,9 +68,6 @@ log = logging.getLogger("statewise.worker")
 
 #: what became of an outbox item: performed, to be tried again, given up on
 Outcome = Literal["done", "retry", "dead"]
-
-#: tries of a step that lost an optimistic-lock race before giving up
-_RACE_TRIES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,13 +129,13 @@ def fire_timer(
     already claimable by others). Database trouble raises; effect failures are recorded.
     """
     core = engine._core  # internal: the facade's tick() fires everything due at once
-    for attempt in range(_RACE_TRIES):
+    for attempt in range(RACE_TRIES):
         try:
             fired = core.fire(due)
             break
         except ConcurrentUpdate:  # someone else saved the instance meanwhile: reload, retry
             core.batch.clear()
-            if attempt == _RACE_TRIES - 1:
+            if attempt == RACE_TRIES - 1:
                 raise
     if not perform:
         core.batch[:] = [w for w in core.batch if not isinstance(w, OutboxItem)]
@@ -227,7 +223,7 @@ def drain(engine: Engine, policy: RetryPolicy = DEFAULT_POLICY, *, perform: bool
                 if perform and attempt(engine, work, policy) != "done":
                     failed += 1
             elif isinstance(work, Delivery):
-                _deliver(core, work)
+                core._deliver(work)  # (an instance saved meanwhile is reloaded)
             elif isinstance(work, StartOrder):
                 core._start_new(work)
             else:
@@ -243,17 +239,6 @@ def drain(engine: Engine, policy: RetryPolicy = DEFAULT_POLICY, *, perform: bool
             queue.extendleft(reversed(batch))
             batch.clear()
     return failed
-
-
-def _deliver(core: Core, delivery: Delivery) -> None:
-    for attempt in range(_RACE_TRIES):
-        try:
-            core._deliver(delivery)
-            return
-        except ConcurrentUpdate:
-            core.batch.clear()
-            if attempt == _RACE_TRIES - 1:
-                raise
 
 
 # -- operator changes -----------------------------------------------------------------------
