@@ -54,8 +54,25 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         metavar="ADDRESS",
         help="an address the SSO proxy connects from (repeatable; default 127.0.0.1, ::1)",
     )
+    p.add_argument(
+        "--threads",
+        type=_positive,
+        default=16,
+        metavar="N",
+        help="requests worked on at once; each thread holds one database connection (16)",
+    )
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     p.set_defaults(handler=run)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
 
 
 def missing_packages() -> list[str]:
@@ -98,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
         trusted_header=args.trusted_header,
         trusted_roles_header=args.trusted_roles_header,
         trusted_proxies=tuple(args.trusted_proxy or ("127.0.0.1", "::1")),
+        threads=args.threads,
     )
     try:
         app = create_app(config)

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -116,6 +117,8 @@ def create_app(config: ServeConfig, server: Server | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # the handlers' thread pool, and so the process's database connections, is bounded
+        anyio.to_thread.current_default_thread_limiter().total_tokens = config.threads
         yield
         state.close()
 

@@ -19,6 +19,8 @@ class ServeConfig:
     from ``trusted_roles_header`` (comma-separated) when given, else from the users table.
     ``token_cache_seconds``: how long a process trusts an API token it verified (a revoked
     token works that long at most; 0: verify every request).
+    ``threads``: how many requests the process works on at once (the handlers run on a pool
+    of this many threads, and each thread holds at most one database connection).
     """
 
     db: str
@@ -35,4 +37,5 @@ class ServeConfig:
     max_body: int = 1_000_000
     token_cache_seconds: float = 5.0
     page_size: int = 50
+    threads: int = 16
     extra_headers: dict[str, str] = field(default_factory=dict)

@@ -231,6 +231,8 @@ CASES: list[tuple[list[str], int, str]] = [
     (["explain", "x", "bump", "--db", "http://example.com"], 2, "http"),
     # serve, users, tokens
     (["serve", "--db", "{db}"], 2, "no charts"),
+    (["serve", "--db", "{db}", "--threads", "0"], 2, "at least 1"),
+    (["serve", "--db", "{db}", "--threads", "many"], 2, "at least 1"),
     (["users", "add", "--db", "{db}"], 2, "required"),
     (["users", "list", "--db", "{notdb}"], 1, "not a database"),
     (["tokens", "list", "--db", "{notdb}"], 1, "not a database"),
