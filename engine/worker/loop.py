@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 from engine.errors import StatewiseError
 from engine.ops.retention import archive_finished, purge_outbox
 from engine.ops.setup import open_store, sqlite_path
+from engine.ops.spawns import announce_finished_spawns
 from engine.service.batch import FireCount, deliver_outbox, fire_timers
 from engine.service.ops import RetryPolicy, fire_timer, is_infrastructure, perform_outbox_item
 from engine.worker.pipeline import TimerPipeline
@@ -79,6 +80,9 @@ class WorkerSettings:
     archive_after: float | None = None
     #: seconds between two rounds of housekeeping
     housekeeping_every: float = 300.0
+    #: housekeeping delivers ``done.spawn`` that a crash kept from a parent when the spawn's
+    #: last child finished longer ago than this many seconds (None: not)
+    announce_after: float | None = 300.0
 
 
 @dataclass(slots=True)
@@ -92,6 +96,8 @@ class Stats:
     reconnects: int = 0
     purged: int = 0
     archived: int = 0
+    #: ``done.spawn`` events a crash had kept from parents, delivered by housekeeping
+    announced: int = 0
 
     def __str__(self) -> str:
         return (
@@ -99,6 +105,7 @@ class Stats:
             f"{self.timer_failures} failed; {self.delivered} outbox item(s) delivered, "
             f"{self.retried} to retry, {self.dead} dead; {self.reconnects} reconnect(s); "
             f"{self.purged} done outbox item(s) purged, {self.archived} instance(s) archived"
+            + (f"; {self.announced} lost spawn completion(s) delivered" if self.announced else "")
         )
 
 
@@ -218,8 +225,9 @@ class Worker:
 
     def housekeep(self, engine: Engine) -> bool:
         """When due: purge done outbox items and archive finished instances, a few batches
-        at a time (so timers never wait long); True when more is left for the next round.
-        A failure is logged and tried again at the next round."""
+        at a time (so timers never wait long), and deliver the ``done.spawn`` events a crash
+        kept from parents (:mod:`engine.ops.spawns`); True when more is left for the next
+        round. A failure is logged and tried again at the next round."""
         s = self.settings
         if time.monotonic() < self._housekeeping_at or self.stopping:
             return False
@@ -244,6 +252,13 @@ class Worker:
                 )
                 self.stats.archived += swept.count
                 more = more or not swept.complete
+            if s.announce_after is not None and not self.stopping:
+                self.stats.announced += announce_finished_spawns(
+                    engine,
+                    timedelta(seconds=s.announce_after),
+                    policy=s.policy,
+                    stopping=self._stop.is_set,
+                )
         except StatewiseError as exc:
             log.error("housekeeping failed (tried again in %.0f s): %s", s.housekeeping_every, exc)
             more = False

@@ -203,6 +203,17 @@ def test_housekeeping(big: tuple[SqlStore, Any]) -> None:
           "ix_statewise_archive_archived_id")  # fmt: skip
 
 
+def test_lost_spawn_completions(big: tuple[SqlStore, Any]) -> None:
+    """The housekeeping query for spawns nobody announced: children through the partial
+    ``spawn`` index, parents by id, their audit lines by the audit's key."""
+    from engine.store.sql.spawns import _statement
+
+    store, conn = big
+    check(conn, _statement(True), (NOW - timedelta(minutes=5), "", "", "", 200),
+          "ix_statewise_instances_spawn", "uq_statewise_instances_id",
+          "pk_statewise_audit")  # fmt: skip
+
+
 def test_health_figures(big: tuple[SqlStore, Any]) -> None:
     store, conn = big
     figures = store.figures(NOW)

@@ -42,6 +42,7 @@ from engine.store.sql.queues import Operations
 from engine.store.sql.retention import Retention
 from engine.store.sql.rows import Rows
 from engine.store.sql.saving import Saving
+from engine.store.sql.spawns import Spawns
 from engine.store.sql.statements import Statements
 from engine.store.sql.trails import Trails
 from engine.store.sql.units import PgUnits
@@ -52,7 +53,9 @@ __all__ = ["SqlStore"]
 _new = tuple.__new__
 
 
-class SqlStore(Saving, Retention, Figures, Operations, ConsoleQueries, Trails, ChartVersions):
+class SqlStore(
+    Saving, Retention, Spawns, Figures, Operations, ConsoleQueries, Trails, ChartVersions
+):
     """Instances in a SQL database: SQLite (a file) or PostgreSQL (``postgresql+psycopg://``).
 
     ``create=True`` creates or upgrades the tables (Alembic) when the database is not at the
