@@ -206,10 +206,10 @@ def test_housekeeping(big: tuple[SqlStore, Any]) -> None:
 def test_lost_spawn_completions(big: tuple[SqlStore, Any]) -> None:
     """The housekeeping query for spawns nobody announced: children through the partial
     ``spawn`` index, parents by id, their audit lines by the audit's key."""
-    from engine.store.sql.spawns import _statement
+    from engine.store.sql.spawns import unannounced_sql
 
-    store, conn = big
-    check(conn, _statement(True), (NOW - timedelta(minutes=5), "", "", "", 200),
+    _store, conn = big
+    check(conn, unannounced_sql(True), (NOW - timedelta(minutes=5), "", "", "", 200),
           "ix_statewise_instances_spawn", "uq_statewise_instances_id",
           "pk_statewise_audit")  # fmt: skip
 

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 from engine.store.sql.driver import Driver
 
-__all__ = ["SpawnGroup", "Spawns"]
+__all__ = ["SpawnGroup", "Spawns", "unannounced_sql"]
 
 
 class SpawnGroup(NamedTuple):
@@ -36,7 +36,8 @@ class SpawnGroup(NamedTuple):
         return self.tag.rsplit("@", 1)[0]
 
 
-def _statement(pg: bool) -> str:
+def unannounced_sql(pg: bool) -> str:
+    """The statement of :meth:`Spawns.unannounced_spawns` in one dialect."""
     # the tag's parts, in each dialect (a spawn id has no '@'; the seq follows the last one)
     if pg:
         spawn_id = "split_part(g.tag, '@', 1)"
@@ -90,7 +91,7 @@ class Spawns:
         no ``done.spawn`` line since it asked for them."""
         sql = self._spawns_sql
         if sql is None:
-            sql = self._spawns_sql = _statement(self._db.name == "postgresql")
+            sql = self._spawns_sql = unannounced_sql(self._db.name == "postgresql")
         parent, tag = after
         rows = self._db.all(sql, (self._time(before), parent, parent, tag, limit))
         return [SpawnGroup(p, t, int(n)) for p, t, n in rows]
