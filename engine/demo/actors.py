@@ -39,6 +39,12 @@ def yc_checkout(d: Driver, a: Action) -> list[FollowUp]:
     return []
 
 
+def yc_quote(d: Driver, a: Action) -> list[FollowUp]:
+    """A business customer asks for a quote on the storefront (seeds/002 RFQ)."""
+    d.start("yescart.quote", a.data["context"], a.key)
+    return []
+
+
 def yc_retry_payment(d: Driver, a: Action) -> list[FollowUp]:
     if "none" in _leaves(d, ORDER, a.key):  # the reservation failed: pay again
         d.send(ORDER, a.key, "evt.pending", actor="storefront")
@@ -177,6 +183,7 @@ def ats_cancel(d: Driver, a: Action) -> list[FollowUp]:
 
 ACTORS: dict[str, Actor] = {
     "yc.checkout": yc_checkout,
+    "yc.quote": yc_quote,
     "yc.retry_payment": yc_retry_payment,
     "yc.discard": yc_discard,
     "yc.pg_callback": yc_pg_callback,

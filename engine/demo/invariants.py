@@ -3,6 +3,7 @@
 * the payment ledger: captured <= authorised and refunded <= captured for every order;
 * the stock: never negative, reserved = the open reservations, quantity = its moves;
 * the intercompany postings balance (receivables = payables);
+* every approved quote names its order and the order names the quote back;
 * no instance is stuck: every active instance has a pending timer, waits for a task (an
   outbox item still to perform or a person's work item), offers a manual action someone may
   take, waits for its parent or for its children to finish, or rests in states marked
@@ -58,7 +59,31 @@ def check_all(engine: Engine, store: SqlStore, systems: ReferenceSystems) -> lis
         for n in store.count_by_state(chart.id, status="active").values()
     )
     checks.append(_check("no instance stuck", stuck, f"{active} active instances checked"))
+    approved, unlinked = _quotes_and_orders(engine, store)
+    checks.append(
+        _check("approved quotes and their orders linked", unlinked, f"{approved} approved quotes")
+    )
     return checks
+
+
+def _quotes_and_orders(engine: Engine, store: SqlStore) -> tuple[int, list[str]]:
+    """Every approved quote names its order, and that order names the quote back."""
+    approved, unlinked = 0, []
+    after = None
+    while True:
+        page = store.list_instances("yescart.quote", status="done", after=after, limit=500)
+        for item in page.items:
+            quote = engine.get(item.id)
+            if not any(s.endswith("approved") for s in quote.leaf_states):
+                continue
+            approved += 1
+            number = quote.context.get("order_no")
+            order = None if number is None else engine.find("yescart.order", str(number))
+            if order is None or order.context.get("quote_no") != quote.key:
+                unlinked.append(f"quote {quote.key} -> order {number}")
+        if page.next is None:
+            return approved, unlinked
+        after = page.next
 
 
 def _check(name: str, broken: list[str], detail: str) -> Check:

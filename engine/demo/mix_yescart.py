@@ -10,7 +10,7 @@ from engine.demo.catalog import PRICES, by_kind
 from engine.demo.plan import Mix, arrival_times
 from engine.demo.settings import DAY_END
 
-__all__ = ["yescart_orders"]
+__all__ = ["promoted_order", "yescart_orders"]
 
 MODES = {
     "online_auth": 0.40,
@@ -87,6 +87,34 @@ def yescart_orders(mix: Mix, count: int) -> None:
         faults = _faults(mix, mode, context)
         mix.add(at, "yc.checkout", number, context=context, faults=faults)
         _follow_ups(mix, at, number, mode, faults, deliveries)
+    _quotes(mix, count // 30)  # (a small day has none)
+
+
+def promoted_order(quote_no: str) -> str:
+    """The number of the order a quote becomes when it is accepted (YQ1001 -> YCQ1001)."""
+    return "YCQ" + quote_no[2:]
+
+
+def _quotes(mix: Mix, count: int) -> None:
+    """B2B requests for quote (seeds/002 RFQ) from the business shop: the quotes desk reviews
+    them and offers a discount or declines; customers accept most offers (the quote becomes
+    a real order), decline some and let the rest run towards expiry."""
+    if count <= 0:
+        return
+    for n, at in enumerate(arrival_times(mix, count), 1):
+        number = f"YQ{1000 + n}"
+        deliveries = _deliveries(mix, promoted_order(number), bulk=True)
+        context: dict[str, Any] = {
+            "quote_no": number,
+            "shop_code": "SHOP20",
+            "customer_email": f"buyer{n}@b2b.example",
+            "shop_admin_email": "orders@shop20.example",
+            "payment_mode": mix.pick({"online_auth": 0.6, "offline_prepaid": 0.4}),
+            "total": str(sum(Decimal(d["amount"]) for d in deliveries)),
+            "deliveries": deliveries,
+            "customer_reference": f"PO-{7000 + n}",
+        }
+        mix.add(at, "yc.quote", number, context=context)
 
 
 def _faults(mix: Mix, mode: str, context: dict[str, Any]) -> list[str]:

@@ -75,7 +75,7 @@ def _q(chart: str, leaf: str, event: str, minutes: float, **more: Any) -> Queue:
     return Queue(chart, leaf, event, timedelta(minutes=minutes), **more)
 
 
-DELIVERY, ORDER = "yescart.delivery", "yescart.order"
+DELIVERY, ORDER, QUOTE = "yescart.delivery", "yescart.order", "yescart.quote"
 EMAIL, PRINT = "ustore.email_item", "ustore.print_item"
 TEAMS: tuple[Team, ...] = (
     Team("warehouse", frozenset({"CALLCENTERORDERPROCESS"}), office, 120, (
@@ -100,6 +100,13 @@ TEAMS: tuple[Team, ...] = (
     )),
     Team("shop admin", frozenset({"SHOPADMIN"}), office, 20, (
         _q(ORDER, "waiting_approve", "preapprove.order", 60),
+    )),
+    Team("quotes desk", frozenset({"SHOPADMIN"}), office, 10, (
+        _q(QUOTE, "submitted", "review.quote", 30),
+        _q(QUOTE, "under_review", "offer.discount", 60, band=(0.0, 0.85),
+           data={"percent": "7.5"}, note="Our volume discount"),
+        _q(QUOTE, "under_review", "reject.quote", 60, band=(0.85, 1.0),
+           note="Not a volume we can discount"),
     )),
     Team("uStore operators", frozenset({"operator"}), office, 120, (
         _q(EMAIL, "pending", "schedule", 30),
@@ -161,7 +168,34 @@ def work_round(d: Driver, now: datetime, seed: int) -> int:
                 )
     if office(now):
         pressed += _crm_work(d, now) + _export_work(d, now)
-    return pressed + _priced_reorders(d, now)
+    return pressed + _priced_reorders(d, now) + _quote_answers(d, now, seed)
+
+
+def _quote_answers(d: Driver, now: datetime, seed: int) -> int:
+    """Customers answer offers on the storefront: most accept (the quote starts the order,
+    then they pay it), some decline, the rest let the offer run towards its expiry."""
+    from engine.demo.mix_yescart import promoted_order
+
+    quoted = _q(QUOTE, "quoted", "quote.accepted", 90)
+    done = 0
+    for item in _waiting(d, quoted, now, limit=50):
+        key = item.key or ""
+        share = _share(seed, key, quoted)
+        if share < 0.7:
+            done += d.send(QUOTE, key, "quote.accepted", {"order_no": promoted_order(key)},
+                           actor="storefront", instance_id=item.id)  # fmt: skip
+        elif share < 0.9:
+            done += d.send(QUOTE, key, "quote.declined", actor="storefront", instance_id=item.id)
+    unpaid = _q(ORDER, "none", "evt.pending", 10)
+    for item in _waiting(d, unpaid, now, limit=50):
+        if _from_quote(d, item.id):
+            done += d.send(ORDER, item.key or "", "evt.pending", actor="storefront",
+                           instance_id=item.id)  # fmt: skip
+    return done
+
+
+def _from_quote(d: Driver, instance_id: str) -> bool:
+    return d.engine.get(instance_id).context.get("quote_no") is not None
 
 
 def _priced_reorders(d: Driver, now: datetime) -> int:

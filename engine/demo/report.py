@@ -18,7 +18,7 @@ __all__ = ["SYSTEMS", "print_report"]
 
 #: system name -> its charts
 SYSTEMS: dict[str, tuple[str, ...]] = {
-    "Yes!Cart": ("yescart.order", "yescart.delivery"),
+    "Yes!Cart": ("yescart.order", "yescart.delivery", "yescart.quote"),
     "uStore": ("ustore.email_item", "ustore.print_item"),
     "Click & Collect": ("collect.send_to_store", "collect.collect_in_store"),
     "ATS": ("ats.order",),

@@ -25,13 +25,13 @@ def test_a_small_day(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None
     out = _day(capsys, tmp_path / "out", "--orders", "60", "--seed", "3")
     for heading in SYSTEMS:
         assert heading in out
-    assert "7 of 7 invariants hold." in out
+    assert "8 of 8 invariants hold." in out
     assert re.search(r"The day ran in [\d.]+ s: \d+ instances", out)
     assert "payment ledger (" in out and "reconciled: yes" in out
     assert "exports by milestone" in out and "INITPAID ok" in out
     assert "== One order's story: YC" in out
     maps = sorted(p.name for p in (tmp_path / "out" / "heatmaps").iterdir())
-    assert len(maps) == 7 and maps[0].startswith("ats.order.")
+    assert len(maps) == 8 and maps[0].startswith("ats.order.")
     assert any((tmp_path / "out" / "exports").rglob("*-INITPAID.json"))
     # plain progress lines when the output is not a terminal
     assert "  100% of the day  Mon 18:00" in out
@@ -62,13 +62,13 @@ def test_a_day_on_postgres(
 ) -> None:
     out = _day(capsys, tmp_path / "out", "--orders", "16", "--db", pg_demo_db)
     assert "kept in postgresql+psycopg://" in out
-    assert "7 of 7 invariants hold." in out
+    assert "8 of 8 invariants hold." in out
 
 
 def test_a_day_with_a_worker_process(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     out = _day(capsys, tmp_path / "out", "--orders", "10", "--workers", "1")
     assert "with 1 worker process(es)" in out
-    assert "7 of 7 invariants hold." in out
+    assert "8 of 8 invariants hold." in out
 
 
 def test_a_broken_invariant_exits_1(
@@ -85,4 +85,4 @@ def test_a_broken_invariant_exits_1(
     assert main(["demo", "--orders", "6", "--no-progress", "--out", str(tmp_path / "o")]) == 1
     out = capsys.readouterr().out
     assert "BROKEN  a rule of this test: X1: broken" in out
-    assert "7 of 8 invariants hold." in out
+    assert "8 of 9 invariants hold." in out
