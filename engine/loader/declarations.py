@@ -22,7 +22,7 @@ from engine.expr.types import (
     Type,
 )
 from engine.expr.values import coerce
-from engine.loader.files import MAX_TEMPLATE_BYTES, FileRefused, confine, read_text
+from engine.loader.files import MAX_TEMPLATE_BYTES, FileRefused, confine, exists, read_text
 from engine.loader.yaml_source import Document, Pointer, format_path
 from engine.model import Calendar, EventDecl, EventSource, TaskDecl, TemplateDecl
 
@@ -195,7 +195,7 @@ class _Builder:
         except FileRefused as refused:
             self.error(refused.code, f"body_file: {refused.reason}", path)
             return "", ref
-        if not target.exists():
+        if not exists(target):
             self.error(
                 "E501",
                 f"template file '{ref}' not found (looked for {target}); "

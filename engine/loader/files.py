@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 __all__ = [
@@ -24,7 +27,9 @@ __all__ = [
     "MAX_TEMPLATE_BYTES",
     "FileRefused",
     "confine",
+    "exists",
     "read_text",
+    "reading_buffers",
 ]
 
 #: the largest chart or fragment file read (the biggest shipped chart is ~40 KB)
@@ -71,14 +76,50 @@ def confine(ref: str, base: Path, root: Path) -> Path:
     return target
 
 
+#: files being edited and not saved (resolved path -> text), see :func:`reading_buffers`
+_BUFFERS: ContextVar[Mapping[str, str] | None] = ContextVar("statewise_buffers", default=None)
+
+
+@contextmanager
+def reading_buffers(buffers: Mapping[str, str]) -> Iterator[None]:
+    """Within the block, a file that ``buffers`` holds (by path) is read from there: the text
+    an editor shows and has not saved (the language server's open fragments and template
+    files). Paths are compared resolved; confinement and the limits apply as to files."""
+    resolved = {os.path.realpath(name): text for name, text in buffers.items()}
+    token = _BUFFERS.set(resolved)
+    try:
+        yield
+    finally:
+        _BUFFERS.reset(token)
+
+
+def _buffer(path: Path) -> str | None:
+    buffers = _BUFFERS.get()
+    return None if buffers is None else buffers.get(os.path.realpath(path))
+
+
+def exists(path: Path) -> bool:
+    """Whether ``path`` is a file, or a buffer being edited (:func:`reading_buffers`)."""
+    return path.exists() or _buffer(path) is not None
+
+
 def read_text(path: Path, *, limit: int = MAX_DEFINITION_BYTES) -> str:
-    """The UTF-8 text of the regular file ``path``, at most ``limit`` bytes.
+    """The UTF-8 text of the regular file ``path``, at most ``limit`` bytes (or of its
+    buffer, in :func:`reading_buffers`).
 
     Raises :class:`FileRefused`: E005 (cannot be opened, not UTF-8 text, NUL bytes), E009
     (not a regular file) or E010 (larger than ``limit``). The type and size are checked on
     the opened file, so a file swapped after the check cannot slip through, and a pipe or
     device is never read from.
     """
+    edited = _buffer(path)
+    if edited is not None:
+        size = len(edited.encode("utf-8", "surrogatepass"))
+        if size > limit:
+            raise FileRefused("E010", f"'{path}' is {_size(size)}; the limit is {_size(limit)}")
+        if "\0" in edited:
+            raise FileRefused("E005", f"'{path}' is a binary file; expected UTF-8 text")
+        return edited
     try:
         fd = os.open(path, _OPEN_FLAGS)
     except OSError as exc:

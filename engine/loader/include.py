@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import Diagnostic, Severity
-from engine.loader.files import FileRefused, confine, read_text
+from engine.loader.files import FileRefused, confine, exists, read_text
 from engine.loader.yaml_bounds import MAX_NODES
 from engine.loader.yaml_source import Document, Loc, Pointer, format_path, parse_yaml
 
@@ -74,7 +74,7 @@ class _Resolver:
             )
             return None
         self.done[key] = None
-        if not target.exists():
+        if not exists(target):
             self.error(
                 "E006",
                 f"included file '{ref}' not found (looked for {target}); "

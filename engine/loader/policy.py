@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from engine.errors import Diagnostic, Severity
 from engine.expr import TypeEnv
 from engine.expr.types import STRING, EnumType, strip_optional
-from engine.loader.files import FileRefused, confine, read_text
+from engine.loader.files import FileRefused, confine, exists, read_text
 from engine.loader.yaml_source import Document, Pointer, format_path, parse_yaml
 from engine.model import NotificationPolicy, PolicyRule, TemplateDecl
 from engine.model.policy import ANY
@@ -85,7 +85,7 @@ class _Policy:
         except FileRefused as refused:
             self.refused(refused, fpath)
             return None
-        if not target.exists():
+        if not exists(target):
             self.error(
                 f"notification policy file '{ref}' not found (looked for {target}); expected a "
                 "path relative to the chart, inside its definitions folder",

@@ -4,8 +4,9 @@ buffer not saved yet) and the same cross-chart check, so an editor shows exactly
 diagnostics the command prints, for every chart, fragment and template file.
 
 Only what an edit can change is checked again: the edited chart, or the charts that include
-an edited fragment or use an edited template file. Fragments and template files are read as
-saved; the buffer of a chart is read as typed.
+an edited fragment or use an edited template file. Every open buffer is read as typed: a
+chart's, and a fragment's, template file's or policy file's that a chart names (through
+:func:`engine.loader.files.reading_buffers`); other files as saved.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from engine.discovery import find_files, is_chart_file
 from engine.errors import Diagnostic
 from engine.expr import FunctionRegistry
 from engine.loader import LoadResult, validate_path, validate_text
+from engine.loader.files import reading_buffers
 from engine.loader.references import check_references
 from engine.loader.yaml_source import Document, parse_yaml
 from engine.model import Chart
@@ -76,18 +78,19 @@ class Folder:
             self.results = {f: r for f, r in self.results.items() if f in wanted}
         else:
             wanted = list(files)
-        for file in wanted:
-            text = self.buffers.get(file)
-            if text is not None:
-                result = validate_text(text, file, functions=self.functions)
-            elif Path(file).is_file():
-                result = validate_path(file, functions=self.functions)
-            else:
-                self.results.pop(file, None)
-                continue
-            self.results[file] = result
-            if result.draft is not None:
-                self.drafts[file] = result.draft
+        with reading_buffers(self.buffers):  # fragments and template files as typed too
+            for file in wanted:
+                text = self.buffers.get(file)
+                if text is not None:
+                    result = validate_text(text, file, functions=self.functions)
+                elif Path(file).is_file():
+                    result = validate_path(file, functions=self.functions)
+                else:
+                    self.results.pop(file, None)
+                    continue
+                self.results[file] = result
+                if result.draft is not None:
+                    self.drafts[file] = result.draft
 
     def diagnostics(self) -> dict[str, list[Diagnostic]]:
         """File -> its diagnostics, sorted as ``validate`` sorts them."""

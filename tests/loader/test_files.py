@@ -15,7 +15,9 @@ from engine.loader.files import (
     MAX_TEMPLATE_BYTES,
     FileRefused,
     confine,
+    exists,
     read_text,
+    reading_buffers,
 )
 
 SECRET = "SECRET-MARKER-4711: password=hunter2"
@@ -179,3 +181,29 @@ def test_confine_resolves_links_before_checking(tmp_path: Path) -> None:
     with pytest.raises(FileRefused):
         confine("a/up/x.txt", root, root)
     assert confine("a/../b.txt", root, root) == (root / "b.txt").resolve()
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("fragment: true\n", None),
+        ("x" * (MAX_DEFINITION_BYTES + 1), "E010"),
+        ("fragment: true\n\0", "E005"),
+    ],
+)
+def test_a_buffer_being_edited_is_read_with_the_same_limits(
+    tmp_path: Path, text: str, code: str | None
+) -> None:
+    saved = tmp_path / "frag.yaml"
+    saved.write_text("saved: true\n")
+    unsaved = tmp_path / "new.yaml"  # only in the editor so far
+    with reading_buffers({str(saved): text, str(unsaved): text}):
+        for path in (saved, unsaved):
+            assert exists(path)
+            if code is None:
+                assert read_text(path) == text
+            else:
+                with pytest.raises(FileRefused) as refused:
+                    read_text(path)
+                assert refused.value.code == code
+    assert read_text(saved) == "saved: true\n" and not exists(unsaved)  # outside the block

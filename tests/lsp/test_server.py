@@ -197,6 +197,42 @@ def test_diagnostics_follow_edits(tmp_path: Path) -> None:
     run(root, body)
 
 
+def test_unsaved_fragments_and_template_files_count(tmp_path: Path) -> None:
+    """An open fragment or template file is read as typed, not as saved: fixing them in the
+    editor clears their problems, and the chart's graph checks run, before anything is saved;
+    breaking the fragment again (still unsaved) brings a problem back."""
+    root = write_folder(tmp_path / "flows")
+    chart = CHART.replace("paidd", "paid").replace("credit_limt", "credit_limit")
+    (root / "order.yaml").write_text(chart)
+
+    def change(s: Session, name: str, version: int, text: str) -> None:
+        s.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                types.VersionedTextDocumentIdentifier(version=version, uri=s.uri(name)),
+                [types.TextDocumentContentChangeWholeDocument(text)],
+            )
+        )
+
+    async def body(s: Session) -> None:
+        chart_uri, frag_uri = s.uri("order.yaml"), s.uri("fragments/common.yaml")
+        tmpl_uri = s.uri("templates/receipt.txt")
+        await s.open("order.yaml")
+        await s.open("fragments/common.yaml")
+        await s.open("templates/receipt.txt")
+        await s.until(lambda: {chart_uri, frag_uri, tmpl_uri} <= set(s.diagnostics))
+        await s.until(lambda: [d.code for d in s.diagnostics[frag_uri]] == ["E205"])
+        change(s, "fragments/common.yaml", 2, FRAGMENT.replace("reason_txt", "total"))
+        change(s, "templates/receipt.txt", 2, TEMPLATE.replace("customr", "customer"))
+        await s.until(lambda: not s.diagnostics.get(frag_uri) and not s.diagnostics.get(tmpl_uri))
+        await s.until(lambda: "W410" not in [d.code for d in s.diagnostics.get(chart_uri, [])])
+        change(s, "fragments/common.yaml", 3, FRAGMENT.replace("reason_txt", "totl"))
+        await s.until(lambda: [d.code for d in s.diagnostics.get(frag_uri, [])] == ["E205"])
+
+    run(root, body)
+    # nothing was saved: the files on disk still hold the old text
+    assert "reason_txt" in (root / "fragments" / "common.yaml").read_text()
+
+
 def _position(text: str, marker: str, offset: int = 0) -> types.Position:
     index = text.index(marker) + len(marker) + offset
     line = text.count("\n", 0, index)
