@@ -189,5 +189,5 @@ def test_installed_statewise_demo_in_an_empty_folder(installed: Path, tmp_path: 
     assert day.returncode == 0, day.stdout[-3000:] + day.stderr[-3000:]
     for heading in ("== Yes!Cart", "== uStore", "== Click & Collect", "== ATS"):
         assert heading in day.stdout
-    assert "7 of 7 invariants hold." in day.stdout
+    assert "8 of 8 invariants hold." in day.stdout
     assert len(list((tmp_path / "statewise-demo" / "heatmaps").iterdir())) == 7
