@@ -3,7 +3,7 @@
 The instance is put into STATE without an event: the states that cannot stay beside it are
 left, STATE is entered with its default substates, no actions run (the context stays),
 timers of the states left are cancelled and those of the states entered started. Audited
-as kind ``forced`` with the reason. See ``engine.service.ops.forced_snapshot``.
+as kind ``forced`` with the reason. See ``engine.service.forcing.forced_snapshot``.
 """
 
 from __future__ import annotations

@@ -128,7 +128,7 @@ def _run(args: argparse.Namespace) -> int:
     from engine.service.ops import RetryPolicy
     from engine.service.registry import ConfigurationError
     from engine.store.sql import SchemaNotCurrent
-    from engine.store.sql.driver import check_url
+    from engine.store.sql.connect import check_url
     from engine.worker import Worker, WorkerSettings
     from engine.worker.loop import DatabaseUnavailable
 

@@ -1,7 +1,7 @@
 """An administrative change of state: an instance put into a state without an event.
 
 No actions run, the context stays, timers follow the states; audited as kind ``forced``
-with the mandatory reason (semantics in :func:`engine.service.ops.forced_snapshot`).
+with the mandatory reason (semantics in :func:`engine.service.forcing.forced_snapshot`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ class Forced:
 
 def force(engine: Engine, instance_id: str, state: str, *, reason: str, actor: str) -> Forced:
     """Force ``instance_id`` into ``state`` (a state name or path of its chart)."""
-    from engine.service.ops import force_state
+    from engine.service.forcing import force_state
 
     if not reason.strip():
         raise OpsError("a forced change needs a reason", "usage")

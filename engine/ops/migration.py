@@ -31,7 +31,7 @@ from engine.model import ROOT, Chart, StateKind
 from engine.model.mapping import StateMap, UnknownReference
 from engine.ops.errors import OpsError
 from engine.runtime import Interpreter, Snapshot
-from engine.service.ops import entered_configuration
+from engine.service.forcing import entered_configuration
 
 if TYPE_CHECKING:
     from engine.store.records import InstanceRecord, SaveUnit

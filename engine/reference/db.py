@@ -121,7 +121,7 @@ class RefDb:
     """The reference integrations' connection to the statewise database."""
 
     def __init__(self, url: str, clock: Clock | None = None) -> None:
-        from engine.store.sql.driver import make_engine
+        from engine.store.sql.connect import make_engine
 
         self.url = url
         self.clock: Clock = clock or SystemClock()

@@ -166,7 +166,7 @@ class _Run:
         target = line.data.get("target") if isinstance(line.data, Mapping) else None
         if not isinstance(target, str):
             return  # a migration between stored versions: the candidate stays as it is
-        from engine.service.ops import forced_snapshot
+        from engine.service.forcing import forced_snapshot
         from engine.service.registry import LoadedChart
 
         snapshot = self.snapshot

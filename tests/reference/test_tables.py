@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from engine.reference.tables import metadata
-from engine.store.sql.driver import make_engine
+from engine.store.sql.connect import make_engine
 
 
 def test_migrated_tables_match_their_definitions(any_url: str) -> None:

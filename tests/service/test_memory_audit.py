@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-import engine.store.memory as memory
+import engine.store.memory_trail as memory_trail
 from engine import Engine, ManualClock, MemoryStore, load_text
 from engine.runtime import Event, InstanceInfo, Snapshot
 from engine.runtime.values import EMPTY
@@ -117,7 +117,7 @@ def test_shapes_are_shared_and_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     store, iid = _store_with_instance()
     _save_all(store, iid, [line(iid, n) for n in range(2, 12)])
     assert len(store._trail._shapes) == 1  # ten lines, one shape
-    monkeypatch.setattr(memory, "_MAX_SHAPES", 2)
+    monkeypatch.setattr(memory_trail, "_MAX_SHAPES", 2)
     saved = [line(iid, 20, event=f"e{n}") for n in range(3)]
     for one in saved:
         store._trail.add(iid, one)
@@ -126,7 +126,7 @@ def test_shapes_are_shared_and_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_only_a_few_empty_mappings_are_kept_for_shapes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(memory, "_MAX_EMPTIES", 1)
+    monkeypatch.setattr(memory_trail, "_MAX_EMPTIES", 1)
     store, iid = _store_with_instance()
     first: Mapping[str, Any] = MappingProxyType({})
     second: Mapping[str, Any] = MappingProxyType({})

@@ -16,7 +16,7 @@ from sqlalchemy import make_url
 
 from engine.cli import main
 from engine.store.sql import SchemaNotCurrent, SqlStore, schema
-from engine.store.sql.driver import make_engine
+from engine.store.sql.connect import make_engine
 
 CHART = Path(__file__).resolve().parents[1] / "service" / "charts" / "order.yaml"
 

@@ -103,7 +103,7 @@ def _ours(name: str | None, type_: str, _parent: Any) -> bool:
 def _engine(url: str) -> Engine:
     from sqlalchemy.exc import ArgumentError
 
-    from engine.store.sql.driver import make_engine
+    from engine.store.sql.connect import make_engine
 
     try:
         return make_engine(url)

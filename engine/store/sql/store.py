@@ -34,8 +34,9 @@ from engine.store.records import (
     OutboxItem,
 )
 from engine.store.sql import schema
+from engine.store.sql.connect import make_engine
 from engine.store.sql.console import ConsoleQueries
-from engine.store.sql.driver import Driver, Stmt, make_engine
+from engine.store.sql.driver import Driver, Stmt
 from engine.store.sql.errors import DatabaseError, SchemaNotCurrent
 from engine.store.sql.figures import Figures
 from engine.store.sql.queues import Operations
