@@ -323,7 +323,7 @@ class _Reader:
         body = self.mapping(value, path, "task")
         if body is None:
             return None
-        self.keys(body, {"name", "result", "error"}, path, "task")
+        self.keys(body, {"name", "result", "error", "instance"}, path, "task")
         name = self.string(body.get("name"), (*path, "name"), "task name", required=True)
         if ("result" in body) == ("error" in body):
             self.fail(path, "a task step gives exactly one of result and error", "S102")
@@ -332,7 +332,8 @@ class _Reader:
         if "result" in body:
             result = self.mapping(body["result"], (*path, "result"), "result")
         error = self.string(body.get("error"), (*path, "error"), "error")
-        return None if name is None else TaskStep(name, result, error, span)
+        instance = self.target(body.get("instance"), (*path, "instance"))
+        return None if name is None else TaskStep(name, result, error, span, instance)
 
     def expect(self, value: Any, path: Pointer, span: Span | None) -> ExpectStep | None:
         body = self.mapping(value, path, "expect")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import deque
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -267,15 +266,14 @@ class _Run:
                 self.clock.advance(step.delta)
             self.engine.tick()
         elif isinstance(step, TaskStep):
-            pending = self.tasks.pending.get(step.name)
-            if pending:
-                iid = pending.popleft()
-                if step.error is not None:
-                    self.engine.send(iid, f"error.invoke.{step.name}", {"message": step.error})
-                else:
-                    self.engine.send(iid, f"done.invoke.{step.name}", step.result or {})
+            wanted = None if step.instance is None else self.instance(step.instance, step.span).id
+            iid = self.tasks.waiting(step.name, wanted)
+            if iid is None:
+                self.tasks.keep(step, wanted)
+            elif step.error is not None:
+                self.engine.send(iid, f"error.invoke.{step.name}", {"message": step.error})
             else:
-                self.tasks.answers.setdefault(step.name, deque()).append(step)
+                self.engine.send(iid, f"done.invoke.{step.name}", step.result or {})
         elif isinstance(step, NoteStep):
             inst = self.instance(step.instance, step.span)
             self.engine.note(inst.id, step.text, actor=step.actor)

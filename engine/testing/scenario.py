@@ -62,12 +62,14 @@ class AdvanceStep:
 
 @dataclass(frozen=True, slots=True)
 class TaskStep:
-    """How a task answers: its pending call now, or else the next call."""
+    """How a task answers: its pending call now, or else the next call (of ``instance``'s,
+    when given; else of any instance, oldest first)."""
 
     name: str
     result: Mapping[str, Any] | None = None
     error: str | None = None
     span: Span | None = None
+    instance: Target | None = None
 
 
 @dataclass(frozen=True, slots=True)

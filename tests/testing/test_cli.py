@@ -17,7 +17,7 @@ def test_all_passing_exits_0_with_coverage(capsys: pytest.CaptureFixture[str]) -
     out = capsys.readouterr().out
     assert "PASS" in out and "\nFAIL" not in out
     assert "coverage:" in out and "test.order: states" in out
-    assert out.rstrip().endswith("4 passed, 0 failed, 1 xfailed")
+    assert out.rstrip().endswith("5 passed, 0 failed, 1 xfailed")
     assert "XFAIL" in out and "the chart cannot pay twice" in out
 
 
@@ -30,7 +30,7 @@ def test_any_failure_exits_1_and_writes_junit(
     out = capsys.readouterr().out
     assert "PASS" not in out and "FAIL" in out and "Traceback" not in out
     suite = ET.parse(junit).getroot().find("testsuite")
-    assert suite is not None and suite.get("tests") == "9" and suite.get("failures") == "4"
+    assert suite is not None and suite.get("tests") == "10" and suite.get("failures") == "4"
     assert suite.get("skipped") == "1"
     failed = [c for c in suite.iter("testcase") if c.find("failure") is not None]
     assert {c.get("name") for c in failed} == {

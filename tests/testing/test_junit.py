@@ -23,7 +23,7 @@ def test_the_report_of_passing_failing_and_xfail_scenarios_is_valid(tmp_path: Pa
     assert main(["test", str(CASES), "--junit-xml", str(report), "-q"]) == 1
     SCHEMA.validate(str(report))  # raises with the offending element when it is not
     suite = SCHEMA.to_dict(str(report))["testsuite"][0]
-    assert suite["@tests"] == 9 and suite["@failures"] == 4 and suite["@skipped"] == 1
+    assert suite["@tests"] == 10 and suite["@failures"] == 4 and suite["@skipped"] == 1
 
 
 def test_the_shipped_scenarios_report_is_valid(tmp_path: Path) -> None:
