@@ -180,7 +180,7 @@ class Worker:
             failures = 0
             pause = self.settings.poll
             if self.settings.once and not busy:
-                return
+                break  # (nothing is in flight when a pass found nothing; settled anyway)
             if not busy:
                 self._stop.wait(self.settings.poll)
         self._settle()
