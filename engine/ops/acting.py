@@ -72,7 +72,8 @@ def send_bulk_as(
     progress: Callable[[int, int], None] | None = None,
 ) -> BulkResult:
     """``event`` to each instance (own transaction, own result). The principal's rights
-    are checked for every chart involved before anything is sent: all or none may go."""
+    are checked for every chart involved before anything is sent: all or none may go. An
+    id that names no instance (archived, mistyped) is a ``not_found`` result."""
     from engine.store.ports import InstanceNotFound
 
     if not instance_ids:
@@ -81,16 +82,30 @@ def send_bulk_as(
         raise OpsError(f"at most {MAX_BULK} instances per bulk send", "usage")
     ids = list(dict.fromkeys(instance_ids))
     checked: set[tuple[str, int]] = set()
+    missing: set[str] = set()
     for iid in ids:
         try:
             record = engine.store.load(iid)
         except InstanceNotFound:
-            continue  # reported as a failed item
+            missing.add(iid)
+            continue
         if (record.chart, record.version) not in checked:
             principal.require_send(chart_of(engine, record), event)
             checked.add((record.chart, record.version))
     who = _sender(principal, note, client_note)
-    return send_many(engine, ids, event, data, sender=who, progress=progress)
+    present = [iid for iid in ids if iid not in missing]
+    sent = (
+        send_many(engine, present, event, data, sender=who, progress=progress) if present else None
+    )
+    found = {r.id: r for r in sent.results} if sent is not None else {}
+    return BulkResult(
+        [
+            found[iid]
+            if iid in found
+            else SendResult(iid, event, "not_found", reasons=(f"no instance with id {iid!r}",))
+            for iid in ids
+        ]
+    )
 
 
 def start_deferred(

@@ -148,7 +148,7 @@ def bulk_send(call: Call) -> Reply:
         }
         for r in outcome.results
     ]
-    summary = {s: len(outcome.of(s)) for s in ("accepted", "refused", "failed")}
+    summary = {s: len(outcome.of(s)) for s in ("accepted", "refused", "not_found", "failed")}
     return Reply({"event": event, "summary": summary, "results": results})
 
 

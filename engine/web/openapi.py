@@ -154,13 +154,16 @@ SCHEMAS: dict[str, Any] = {
         ("event", "summary", "results"),
         event=_STR,
         summary=_obj(
-            accepted={"type": "integer"}, refused={"type": "integer"}, failed={"type": "integer"}
+            accepted={"type": "integer"},
+            refused={"type": "integer"},
+            not_found={"type": "integer"},
+            failed={"type": "integer"},
         ),
         results={
             "type": "array",
             "items": _obj(
                 id=_STR,
-                status={"type": "string", "enum": ["accepted", "refused", "failed"]},
+                status={"type": "string", "enum": ["accepted", "refused", "not_found", "failed"]},
                 from_states=_STRS,
                 to_states=_STRS,
                 reasons=_STRS,
@@ -271,7 +274,9 @@ OPERATIONS = [
      "audit trail", [_P_ID], "Note", (201, _obj(id=_STR, noted={"type": "boolean"})),
      ["not_found", "bad_request", "conflict"]),
     ("post", "/api/v1/bulk/events", "bulkSend", "events", "Send one event to many selected "
-     "instances, each in its own transaction, with a result per item (at most 1000)", [],
+     "instances, each in its own transaction, with a result per item (at most 1000): "
+     "`accepted`, `refused` (with the reasons), `not_found` (no instance has that id, e.g. "
+     "archived meanwhile) or `failed`", [],
      "BulkRequest", (200, _ref("BulkResult")), ["bad_request", "forbidden"]),
     ("get", "/api/v1/status", "getStatus", "service", "The figures to monitor, as "
      "`statewise status --json` shows them: timers due and their lag, outbox items pending, "

@@ -174,8 +174,9 @@ def test_bulk_send_gives_a_result_per_item(served: Served) -> None:
     answer = c.post("/api/v1/bulk/events", json={"ids": ids, "event": "pack.delivery",
                                                  "note": "morning batch"}, headers=h)  # fmt: skip
     body = answer.json()
-    assert body["summary"] == {"accepted": 3, "refused": 0, "failed": 1}
-    assert [r["status"] for r in body["results"]] == ["accepted"] * 3 + ["failed"]
+    assert body["summary"] == {"accepted": 3, "refused": 0, "not_found": 1, "failed": 0}
+    assert [r["status"] for r in body["results"]] == ["accepted"] * 3 + ["not_found"]
+    assert body["results"][3]["reasons"] == ["no instance with id 'no-such-instance'"]
     again = c.post("/api/v1/bulk/events", json={"ids": ids[:2], "event": "pack.delivery"},
                    headers=h).json()  # fmt: skip
     assert again["summary"]["refused"] == 2

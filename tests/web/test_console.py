@@ -96,6 +96,12 @@ def test_a_queue_lists_items_with_the_charts_columns_and_a_bulk_action(
     assert "pack.delivery: 2 accepted, 0 refused, 0 failed" in done.text
     after = ann.get("/charts/yescart.delivery/queues/stock_allocated.inventory_allocated")
     assert after.text.count('name="id" value=') == 5
+    # an item archived (or mistyped) since the queue was shown is not found, not failed
+    more = [served_sqlite.shop.to_pack[2], "gone-meanwhile"]
+    done = ann.post("/bulk", data={"csrf": _csrf(after.text), "id": more,
+                                   "event": "pack.delivery", "back": "/"})  # fmt: skip
+    assert "pack.delivery: 1 accepted, 0 refused, 1 not found, 0 failed" in done.text
+    assert "<td>not found</td>" in done.text
 
 
 def test_the_instance_page_shows_path_actions_and_reasons(served_sqlite: Served) -> None:
