@@ -94,18 +94,12 @@ def send_bulk_as(
             checked.add((record.chart, record.version))
     who = _sender(principal, note, client_note)
     present = [iid for iid in ids if iid not in missing]
-    sent = (
-        send_many(engine, present, event, data, sender=who, progress=progress) if present else None
-    )
-    found = {r.id: r for r in sent.results} if sent is not None else {}
-    return BulkResult(
-        [
-            found[iid]
-            if iid in found
-            else SendResult(iid, event, "not_found", reasons=(f"no instance with id {iid!r}",))
-            for iid in ids
-        ]
-    )
+    sent = send_many(engine, present, event, data, sender=who, progress=progress).results
+    found = {r.id: r for r in sent}
+    gone = [SendResult(iid, event, "not_found", reasons=(f"no instance with id {iid!r}",))
+            for iid in missing]  # fmt: skip
+    found.update((r.id, r) for r in gone)
+    return BulkResult([found[iid] for iid in ids])
 
 
 def start_deferred(

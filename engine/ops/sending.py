@@ -119,7 +119,7 @@ def send_one(
             before = engine.get(instance_id).leaf_states
             after = _apply(engine, instance_id, event, data, who)
     except EventRefused as refused:
-        reasons = tuple(b.message for b in refused.blockers) or (str(refused),)
+        reasons = refused.reasons
         return SendResult(instance_id, event, "refused", reasons=reasons)
     except StatewiseError as exc:
         from engine.service.ops import is_infrastructure

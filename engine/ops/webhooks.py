@@ -128,7 +128,7 @@ def _send(
             planned = plan_event(engine, record, event, data, actor=principal.actor,
                                  note=note, roles=principal.roles, client_note=client_note)  # fmt: skip
         except EventRefused as refused:
-            reasons = tuple(b.message for b in refused.blockers) or (str(refused),)
+            reasons = refused.reasons
             return _alone(web, scope, key, fingerprint, clock,
                           answer_of(SendResult(iid, event, "refused", reasons=reasons)))  # fmt: skip
         except StatewiseError as exc:  # the event does not fit the chart (bad data, ...)

@@ -33,6 +33,11 @@ class EventRefused(RuntimeFailure):
         reasons = "; ".join(b.message for b in self.blockers) or "no reason recorded"
         super().__init__(f"event '{event.name}' refused: {reasons}")
 
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """One line per blocker (the whole message when there is none), as results show them."""
+        return tuple(b.message for b in self.blockers) or (str(self),)
+
 
 class MicrostepLimitExceeded(RuntimeFailure):
     """A macrostep took more microsteps than allowed (an eventless or raise loop)."""

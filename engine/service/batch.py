@@ -21,8 +21,8 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 from engine.errors import StatewiseError
-from engine.runtime import Event, EventRefused, MacroStep
-from engine.service.commit import EMPTY, AuditInfo
+from engine.runtime import EventRefused, MacroStep
+from engine.service.commit import AuditInfo, external_event
 from engine.service.ops import (
     DEFAULT_POLICY,
     Outcome,
@@ -263,10 +263,7 @@ def send_events(
     again on its own. Database trouble raises.
     """
     core = engine._core
-    allowed = None if roles is None else frozenset(roles)
-    ev = Event(
-        event, EMPTY if data is None else data, "external", actor, allowed, note, client_note
-    )
+    ev = external_event(event, data, actor=actor, roles=roles, note=note, client_note=client_note)
     who = AuditInfo("event", actor, note, client_note)
     records = engine.store.load_many(instance_ids)
     results: dict[str, EventResult] = {}
@@ -280,7 +277,7 @@ def send_events(
             loaded = core.registry.get(record.chart, record.version)
             planned = plan_step(core, record, loaded, ev, who)
         except EventRefused as refused:
-            reasons = tuple(b.message for b in refused.blockers) or (str(refused),)
+            reasons = refused.reasons
             results[iid] = EventResult(iid, "refused", reasons=reasons)
             continue
         except StatewiseError as exc:
@@ -336,7 +333,7 @@ def _send_alone(
             client_note=who.client_note,
         )
     except EventRefused as refused:
-        reasons = tuple(b.message for b in refused.blockers) or (str(refused),)
+        reasons = refused.reasons
         return EventResult(iid, "refused", reasons=reasons)
     except StatewiseError as exc:
         if is_infrastructure(exc):

@@ -9,7 +9,7 @@ instances) become outbox items, performed only after the unit of work is committ
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
@@ -25,9 +25,33 @@ from engine.store.records import (
     TimerChange,
 )
 
-__all__ = ["EMPTY", "SYSTEM", "AuditInfo", "roles_of", "timer_changes", "unit_of_work"]
+__all__ = [
+    "EMPTY",
+    "SYSTEM",
+    "AuditInfo",
+    "external_event",
+    "roles_of",
+    "timer_changes",
+    "unit_of_work",
+]
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+def external_event(
+    name: str,
+    data: Mapping[str, Any] | None = None,
+    *,
+    actor: str | None = None,
+    roles: Iterable[str] | None = None,
+    note: str | None = None,
+    client_note: str | None = None,
+) -> Event:
+    """An event from outside: a system's (``roles`` None) or a person's with ``roles``."""
+    allowed = None if roles is None else frozenset(roles)
+    return Event(name, EMPTY if data is None else data, "external", actor, allowed, note,
+                 client_note)  # fmt: skip
+
 
 _new = tuple.__new__
 

@@ -31,7 +31,7 @@ from engine.service.effects import (
     spawn_done,
 )
 from engine.service.registry import ChartRegistry, LoadedChart
-from engine.store.ports import ConcurrentUpdate, InstanceStore
+from engine.store.ports import ConcurrentUpdate, InstanceStore, save_unit
 from engine.store.records import (
     ACTIVE,
     DONE,
@@ -233,14 +233,7 @@ class Core:
         from engine.service.planning import plan_fire  # it builds on this module
 
         step, unit = plan_fire(self, record, loaded, due)
-        new = self.store.save(
-            unit.instance_id,
-            unit.snapshot,
-            status=unit.status,
-            expected_version=unit.expected_version,
-            time=unit.time,
-            changes=unit.changes,
-        )
+        new = save_unit(self.store, unit)
         if step is None:
             return False
         self.committed(record, new, unit.changes, step)

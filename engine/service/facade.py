@@ -13,7 +13,7 @@ from engine.model import Chart
 from engine.notify.dispatcher import Dispatcher
 from engine.notify.transports import Transport
 from engine.runtime import Clock, Event, Explanation, ManualAction, SystemClock
-from engine.service.commit import EMPTY, SYSTEM, AuditInfo
+from engine.service.commit import EMPTY, SYSTEM, AuditInfo, external_event
 from engine.service.core import Core, StepListener
 from engine.service.effects import EffectFailed, EffectRunner
 from engine.service.instance import Instance
@@ -113,19 +113,11 @@ class Engine:
             if data is None and roles is None:
                 ev = self._events.get(event) or self._plain_event(event)
             else:
-                allowed = None if roles is None else frozenset(roles)
-                ev = Event(event, EMPTY if data is None else data, "external", None, allowed)
+                ev = external_event(event, data, roles=roles)
         else:
             who = AuditInfo("event", actor, note, client_note)
-            allowed = None if roles is None else frozenset(roles)
-            ev = Event(
-                event,
-                EMPTY if data is None else data,
-                "external",
-                actor,
-                allowed,
-                note,
-                client_note,
+            ev = external_event(
+                event, data, actor=actor, roles=roles, note=note, client_note=client_note
             )
         core = self._core
         while True:
@@ -216,8 +208,7 @@ class Engine:
     ) -> Explanation:
         """Why ``event`` would (not) be taken now: every candidate transition and guard clause."""
         record, loaded = self._load(instance_id)
-        allowed = None if roles is None else frozenset(roles)
-        ev = Event(event, EMPTY if data is None else data, "external", actor, allowed, note)
+        ev = external_event(event, data, actor=actor, roles=roles, note=note)
         return loaded.interpreter.explain(
             record.snapshot, ev, self.clock.now(), instance=record.info
         )

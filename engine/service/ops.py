@@ -35,8 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from engine.errors import StatewiseError
 from engine.model import Chart
-from engine.runtime import Event
-from engine.service.commit import EMPTY, AuditInfo
+from engine.service.commit import EMPTY, AuditInfo, external_event
 from engine.service.core import MAX_CASCADE, RACE_TRIES
 from engine.service.effects import Delivery, StartOrder
 from engine.service.instance import Instance
@@ -257,10 +256,7 @@ def send_deferred(
     core = engine._core
     record = engine.store.load(instance_id)
     loaded = core.registry.get(record.chart, record.version)
-    allowed = None if roles is None else frozenset(roles)
-    ev = Event(
-        event, EMPTY if data is None else data, "external", actor, allowed, note, client_note
-    )
+    ev = external_event(event, data, actor=actor, roles=roles, note=note, client_note=client_note)
     core.apply(record, loaded, ev, AuditInfo("event", actor, note, client_note))
     drain(engine, perform=False)
     return engine.get(instance_id)

@@ -13,13 +13,15 @@ worker, as ``send_deferred`` does.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from engine.runtime import Event, MacroStep
-from engine.service.commit import EMPTY, AuditInfo
+from engine.runtime import MacroStep
+from engine.service.commit import AuditInfo, external_event
 from engine.service.ops import drain
 from engine.service.planning import plan_step
+from engine.store.ports import save_unit
 
 if TYPE_CHECKING:
     from engine.service.facade import Engine
@@ -58,8 +60,7 @@ def plan_event(
     ``EventRefused`` when refused); nothing is saved."""
     core = engine._core
     loaded = core.registry.get(record.chart, record.version)
-    allowed = None if roles is None else frozenset(roles)
-    ev = Event(event, EMPTY if data is None else data, "external", actor, allowed, note)
+    ev = external_event(event, data, actor=actor, roles=roles, note=note)
     planned = plan_step(core, record, loaded, ev, AuditInfo("event", actor, note, client_note))
     before = loaded.leaves(record.snapshot.configuration)
     if planned is None:
@@ -75,24 +76,10 @@ def commit_planned(engine: Engine, planned: Planned, riders: Sequence[Stmt] = ()
     if planned.step is None or planned.unit is None:
         return planned.record
     core = engine._core
-    store: Any = engine.store
+    store: Any = engine.store  # riding_along is the SQL store's
     unit = planned.unit
-
-    def save() -> InstanceRecord:
-        return store.save(  # type: ignore[no-any-return]
-            unit.instance_id,
-            unit.snapshot,
-            status=unit.status,
-            expected_version=unit.expected_version,
-            time=unit.time,
-            changes=unit.changes,
-        )
-
-    if riders:
-        with store.riding_along(*riders):
-            new = save()
-    else:
-        new = save()
+    with store.riding_along(*riders) if riders else nullcontext():
+        new = save_unit(store, unit)
     core.committed(planned.record, new, unit.changes, planned.step)
     if core.batch or core.queue:
         drain(engine, perform=False)

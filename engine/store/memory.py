@@ -27,6 +27,7 @@ from engine.store.ports import (
     InstanceNotFound,
     StoreError,
     check_distinct,
+    save_unit,
 )
 from engine.store.records import (
     ACTIVE,
@@ -220,16 +221,7 @@ class MemoryStore:
             try:
                 if u.chart_version is not None:
                     self._move(u.instance_id, u.chart_version, u.expected_version)
-                out.append(
-                    self.save(
-                        u.instance_id,
-                        u.snapshot,
-                        status=u.status,
-                        expected_version=u.expected_version,
-                        time=u.time,
-                        changes=u.changes,
-                    )
-                )
+                out.append(save_unit(self, u))
             except StoreError as exc:
                 out.append(exc)
         return out

@@ -36,6 +36,7 @@ __all__ = [
     "InstanceStore",
     "StoreError",
     "check_distinct",
+    "save_unit",
 ]
 
 
@@ -202,6 +203,19 @@ class InstanceStore(Protocol):
     def outbox_failed(self, item_id: str, error: str) -> None:
         """Record a failed attempt; the item stays pending."""
         ...
+
+
+def save_unit(store: InstanceStore, unit: SaveUnit) -> InstanceRecord:
+    """``store.save`` of one planned unit of work (a unit that moves the instance to another
+    chart version goes through ``save_many``)."""
+    return store.save(
+        unit.instance_id,
+        unit.snapshot,
+        status=unit.status,
+        expected_version=unit.expected_version,
+        time=unit.time,
+        changes=unit.changes,
+    )
 
 
 def check_distinct(units: Sequence[SaveUnit]) -> None:

@@ -17,6 +17,8 @@ from email import message_from_bytes
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from engine import Chart, Engine, ManualClock, MemoryTransport
 from engine.store.sql import SqlStore
 
@@ -217,3 +219,15 @@ class TcpProxy:
             with contextlib.suppress(OSError):
                 c.shutdown(socket.SHUT_RDWR)
             c.close()
+
+
+def sw(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """``statewise ARGV`` in-process: exit code, standard output and error."""
+    from engine.cli import main
+
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # argparse's own usage errors
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -8,20 +8,12 @@ import json
 
 import pytest
 
-from engine.cli import main
-from tests.ops.helpers import DEFINITIONS
+from tests.ops.helpers import DEFINITIONS, sw
 
 Capture = pytest.CaptureFixture[str]
 REMINDER = str(DEFINITIONS / "reminder.yaml")
 
 
-def sw(capsys: Capture, *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse's own usage errors
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_start_explain_and_act_by_key(db_url: str, capsys: Capture) -> None:

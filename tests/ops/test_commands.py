@@ -8,21 +8,13 @@ from datetime import timedelta
 import pytest
 
 from engine import Chart
-from engine.cli import main
 from engine.store.sql import SqlStore
-from tests.ops.helpers import DEFINITIONS, seed
+from tests.ops.helpers import DEFINITIONS, seed, sw
 
 Capture = pytest.CaptureFixture[str]
 FUTURE = timedelta(minutes=-30)  # timers due in half an hour
 
 
-def sw(capsys: Capture, *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse's own usage errors
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_instances_queues(db_url: str, charts: dict[str, Chart], capsys: Capture) -> None:

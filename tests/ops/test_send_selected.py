@@ -12,23 +12,15 @@ from pathlib import Path
 import pytest
 
 from engine import Chart
-from engine.cli import main
 from engine.ops.errors import OpsError
 from engine.ops.select import pick
 from engine.store.sql import SqlStore
-from tests.ops.helpers import DEFINITIONS, seed
+from tests.ops.helpers import DEFINITIONS, seed, sw
 
 Capture = pytest.CaptureFixture[str]
 FUTURE = timedelta(minutes=-30)  # timers due in half an hour
 
 
-def sw(capsys: Capture, *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse's own usage errors
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_send_to_selected_ids_and_keys(

@@ -64,6 +64,9 @@ def unannounced_sql(pg: bool) -> str:
     )
 
 
+_ANNOUNCED = "SELECT 1 FROM statewise_audit WHERE instance_id = ? AND event = ? AND seq > ?"
+
+
 class Spawns:
     """Finding spawns nobody announced (see the module's text)."""
 
@@ -75,12 +78,8 @@ class Spawns:
         """True when the parent's audit trail has ``done.spawn.<id>`` since it asked for the
         spawn (read after loading the parent: a save that added it is seen, or the parent's
         row version has moved on too)."""
-        mark = "%s" if self._db.name == "postgresql" else "?"
-        sql = (
-            "SELECT 1 FROM statewise_audit WHERE instance_id = "
-            f"{mark} AND event = {mark} AND seq > {mark}"
-        )
         seq = int(group.tag.rsplit("@", 1)[1])
+        sql = _ANNOUNCED.replace("?", "%s") if self._db.name == "postgresql" else _ANNOUNCED
         return self._db.one(sql, (group.parent, f"done.spawn.{group.spawn_id}", seq)) is not None
 
     def unannounced_spawns(
