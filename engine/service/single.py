@@ -60,7 +60,7 @@ def plan_event(
     ``EventRefused`` when refused); nothing is saved."""
     core = engine._core
     loaded = core.registry.get(record.chart, record.version)
-    ev = external_event(event, data, actor=actor, roles=roles, note=note)
+    ev = external_event(event, data, actor=actor, roles=roles, note=note, client_note=client_note)
     planned = plan_step(core, record, loaded, ev, AuditInfo("event", actor, note, client_note))
     before = loaded.leaves(record.snapshot.configuration)
     if planned is None:

@@ -140,3 +140,34 @@ def test_unknown_and_unseen_instances_are_not_found_and_store_nothing(store: Sql
     by_key = send_once(engine, web, FEED, ("hook.counter", "C1"), "ping", None, key="k8",
                        fingerprint="f", answer_of=_answer)  # fmt: skip
     assert by_key.status == 200 and _pings(store, iid)[0] == 1
+
+
+NOTED = """
+id: hook.noted
+version: 1
+context:
+  told: {type: string, optional: true}
+states:
+  open:
+    on:
+      confirm:
+        target: confirmed
+        manual: {label: Confirm, roles: [ops]}
+        actions:
+          - assign: {told: _event.client_note}
+  confirmed: {type: final}
+"""
+
+
+def test_the_client_note_reaches_the_step_as_it_does_a_send(store: SqlStore) -> None:
+    """`_event.client_note` in the step's actions is the note the request gave (the audit
+    line keeps it too)."""
+    web = WebStore(store)
+    engine = deferred_engine(store, [load_text(NOTED)])
+    iid = engine.start("hook.noted", {}).id
+    ops = Principal("desk", "token", roles=frozenset({"ops"}), ident="token:desk")
+    answer = send_once(engine, web, ops, iid, "confirm", None, key="n1", fingerprint="n1",
+                       answer_of=_answer, client_note="See you soon", now=lambda: T0)  # fmt: skip
+    assert answer.status == 200
+    assert store.load(iid).snapshot.context["told"] == "See you soon"
+    assert store.history(iid)[-1].client_note == "See you soon"
